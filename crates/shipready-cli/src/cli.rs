@@ -1,0 +1,216 @@
+//! Command-line arguments. The `--help` text is the user's first manual:
+//! every option says what it does and its default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shipready",
+    version,
+    about = "Is it ready to ship? Checks a repository against a definition of done.",
+    long_about = "Is it ready to ship? shipready checks a repository against a definition of done \
+(CI and tests, locked dependencies, container hygiene, secrets, migrations, access control, \
+observability, ...) and prints every item as pass / fail / warn / not-applicable / not-run / error, \
+with evidence and a fix, and a verdict whose exit code gates CI.\n\n\
+Every check is a sandboxed WebAssembly component: the built-in ones are embedded in this binary, \
+and you can add your own with --plugin.",
+    after_help = "Examples:\n  \
+shipready check                         check the current directory\n  \
+shipready check ../app --format json --output report.json\n  \
+shipready check . --only delivery       run one check\n  \
+shipready check . --plugin my-check.wasm --deny search\n  \
+shipready checks                        list the checks and their rules\n  \
+shipready explain delivery/ci-missing   what a rule checks, why, and how to fix it\n\n\
+Exit codes: 0 ready, 1 not ready, 2 usage, configuration, plugin or internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a repository and print the definition-of-done report.
+    Check(CheckArgs),
+    /// List the available checks and the rules each one decides.
+    Checks(ChecksArgs),
+    /// Show a rule's documentation: what it checks, why it matters, an example.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table grouped by area, for people.
+    Table,
+    /// The full report as JSON (schema: reports/report.schema.json).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Gating a merge: repository items only.
+    Merge,
+    /// Before launch: everything, the live site included.
+    Launch,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Merge => "merge",
+            Profile::Launch => "launch",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options shared by every command that loads checks.
+#[derive(Debug, Args)]
+pub struct PluginArgs {
+    /// Also load this third-party check (a wasm32-wasip2 component). Repeatable.
+    #[arg(long = "plugin", value_name = "FILE")]
+    pub plugins: Vec<PathBuf>,
+
+    /// Directory for compiled checks [default: $SHIPREADY_CACHE_DIR or the user cache dir].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile every check afresh and keep nothing on disk.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The repository to check [default: the current directory, unless only --url is given].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output (the verdict still goes to stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Which definition-of-done items are required for a "ready" verdict.
+    #[arg(long, value_enum, default_value = "launch")]
+    pub profile: Profile,
+
+    /// The deployed site's origin (https://app.example.com). Repeatable.
+    #[arg(long = "url", value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// Run only these checks (ids, comma-separated or repeated).
+    #[arg(long, value_name = "CHECK", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Do not run these checks (ids, comma-separated or repeated).
+    #[arg(long, value_name = "CHECK", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Refuse a host service (repo, search) to every check, whatever it declares.
+    #[arg(long, value_name = "CAPABILITY", value_delimiter = ',')]
+    pub deny: Vec<String>,
+
+    /// Deadline for each check, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+
+    /// Memory cap for each check, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub memory_limit: usize,
+
+    /// Findings one check may return before it counts as broken.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_findings: usize,
+
+    /// Files larger than this are skipped by every check (and counted): bytes, or with K, M, G.
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Checks run at once [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Print what each check logged, and cache use, to stderr.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule id, for example delivery/ci-missing.
+    pub rule: String,
+
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+/// `1048576`, `512K`, `10M`, `1G` (binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], s[i..].trim()),
+        None => (s, ""),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("`{s}` is not a size: use bytes, or a number with K, M or G"))?;
+    let mult = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}`: use K, M or G")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10M"), Ok(10 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("1T").is_err());
+    }
+}

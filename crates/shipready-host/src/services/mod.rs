@@ -1,0 +1,5 @@
+//! Host services: the heavy lifting checks ask for, done natively, in
+//! parallel, once per run and shared by every check.
+
+pub mod repo;
+pub mod search;

@@ -1,0 +1,332 @@
+//! The repository index: every file of the target, classified once.
+//!
+//! The walk (parallel, via `ignore`) applies `.gitignore`, `.ignore` and
+//! `.git/info/exclude` whether or not the directory is a git work tree, skips
+//! `.git`, and never follows a symbolic link, so link loops and links out of
+//! the repository cannot be walked or read. Each regular file is classified:
+//! text (UTF-8, under the size limit), binary (a NUL byte in its first
+//! 8 KiB), too large, or not UTF-8. Only text files are searched; the report
+//! counts the rest. Reads go through the index, so a check can only read a
+//! path the walk listed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use shipready_report::ScanStats;
+
+/// How a file's content was classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Text,
+    Binary,
+    TooLarge,
+    NotUtf8,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Repository-relative, `/`-separated.
+    pub path: String,
+    pub size: u64,
+    pub kind: FileKind,
+    pub language: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Files larger than this are listed as too large and never read.
+    pub max_file_size: u64,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions { max_file_size: 10 << 20 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("{path}: no such file or directory")]
+    Missing { path: PathBuf },
+    #[error("{path}: not a directory (give the repository's root directory)")]
+    NotADirectory { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+}
+
+/// Why a service call on the index failed (mapped to the contract's `host-error`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+pub struct RepoIndex {
+    root: PathBuf,
+    files: Vec<Entry>,
+    by_path: HashMap<String, usize>,
+    stats: ScanStats,
+    is_git: bool,
+    max_file_size: u64,
+}
+
+const BINARY_SNIFF: usize = 8 << 10;
+
+fn classify(path: &Path, size: u64, max: u64) -> Result<FileKind, std::io::Error> {
+    if size > max {
+        return Ok(FileKind::TooLarge);
+    }
+    let bytes = std::fs::read(path)?;
+    if bytes.len() as u64 > max {
+        return Ok(FileKind::TooLarge);
+    }
+    Ok(if memchr_nul(&bytes[..bytes.len().min(BINARY_SNIFF)]) {
+        FileKind::Binary
+    } else if std::str::from_utf8(&bytes).is_err() {
+        FileKind::NotUtf8
+    } else {
+        FileKind::Text
+    })
+}
+
+fn memchr_nul(bytes: &[u8]) -> bool {
+    bytes.contains(&0)
+}
+
+/// Compile the contract's globs: a leading `/` or an inner `/` anchors at the
+/// root, a bare name matches in any directory.
+pub fn compile_globs(globs: &[String]) -> Result<Option<GlobSet>, AccessError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut set = GlobSetBuilder::new();
+    for g in globs {
+        let glob = GlobBuilder::new(&shipready_paths::glob_from_root(g))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| AccessError::Invalid(format!("glob `{g}`: {e}")))?;
+        set.add(glob);
+    }
+    set.build().map(Some).map_err(|e| AccessError::Invalid(e.to_string()))
+}
+
+impl RepoIndex {
+    /// Walk and classify the directory `root`.
+    pub fn build(root: &Path, options: &IndexOptions) -> Result<Self, RepoError> {
+        let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => RepoError::Missing { path: root.to_path_buf() },
+            _ => RepoError::Unreadable { path: root.to_path_buf(), source },
+        })?;
+        if !meta.is_dir() {
+            return Err(RepoError::NotADirectory { path: root.to_path_buf() });
+        }
+        std::fs::read_dir(root).map_err(|source| RepoError::Unreadable { path: root.to_path_buf(), source })?;
+        let root = root.to_path_buf();
+        let is_git = root.join(".git").exists();
+
+        let found: Mutex<(Vec<Entry>, ScanStats)> = Mutex::new((Vec::new(), ScanStats::default()));
+        let max = options.max_file_size;
+        ignore::WalkBuilder::new(&root)
+            .hidden(false)
+            .parents(false)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build_parallel()
+            .run(|| {
+                let found = &found;
+                let root = &root;
+                Box::new(move |result| {
+                    let mut entry_out = None;
+                    let mut stat = ScanStats::default();
+                    match result {
+                        Err(_) => stat.unreadable += 1,
+                        Ok(entry) => match entry.file_type() {
+                            Some(ft) if ft.is_symlink() => stat.symlinks += 1,
+                            Some(ft) if ft.is_file() => {
+                                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                                let path = rel.to_string_lossy().replace('\\', "/");
+                                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                                match classify(entry.path(), size, max) {
+                                    Ok(kind) => {
+                                        stat.files += 1;
+                                        stat.bytes += size;
+                                        match kind {
+                                            FileKind::Binary => stat.binary += 1,
+                                            FileKind::TooLarge => stat.too_large += 1,
+                                            FileKind::NotUtf8 => stat.not_utf8 += 1,
+                                            FileKind::Text => {}
+                                        }
+                                        let language = shipready_paths::language_of(&path);
+                                        entry_out = Some(Entry { path, size, kind, language });
+                                    }
+                                    Err(_) => stat.unreadable += 1,
+                                }
+                            }
+                            _ => {}
+                        },
+                    }
+                    let mut guard = found.lock().expect("walker lock");
+                    guard.0.extend(entry_out);
+                    let s = &mut guard.1;
+                    s.files += stat.files;
+                    s.bytes += stat.bytes;
+                    s.binary += stat.binary;
+                    s.too_large += stat.too_large;
+                    s.not_utf8 += stat.not_utf8;
+                    s.symlinks += stat.symlinks;
+                    s.unreadable += stat.unreadable;
+                    ignore::WalkState::Continue
+                })
+            });
+        let (mut files, stats) = found.into_inner().expect("walker lock");
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let by_path = files.iter().enumerate().map(|(i, e)| (e.path.clone(), i)).collect();
+        Ok(RepoIndex { root, files, by_path, stats, is_git, max_file_size: max })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn is_git(&self) -> bool {
+        self.is_git
+    }
+
+    pub fn stats(&self) -> ScanStats {
+        self.stats
+    }
+
+    /// Every file, sorted by path.
+    pub fn all(&self) -> &[Entry] {
+        &self.files
+    }
+
+    /// Files matching any glob (all when empty), sorted by path.
+    pub fn files(&self, globs: &[String]) -> Result<Vec<&Entry>, AccessError> {
+        let set = compile_globs(globs)?;
+        Ok(self.files.iter().filter(|e| set.as_ref().is_none_or(|s| s.is_match(&e.path))).collect())
+    }
+
+    pub fn entry(&self, path: &str) -> Option<&Entry> {
+        self.by_path.get(path).map(|&i| &self.files[i])
+    }
+
+    /// The bytes of a listed file under the size limit.
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, AccessError> {
+        let entry = self
+            .entry(path)
+            .ok_or_else(|| AccessError::Invalid(format!("`{path}` is not a file of the repository")))?;
+        if entry.kind == FileKind::TooLarge {
+            return Err(AccessError::Io(format!(
+                "`{path}` is {} bytes, over the {}-byte file size limit",
+                entry.size, self.max_file_size
+            )));
+        }
+        let bytes = std::fs::read(self.root.join(&entry.path)).map_err(|e| AccessError::Io(format!("`{path}`: {e}")))?;
+        if bytes.len() as u64 > self.max_file_size {
+            return Err(AccessError::Io(format!("`{path}` grew over the file size limit")));
+        }
+        Ok(bytes)
+    }
+
+    /// The text of a listed text file, or `None` if it is not text (any more).
+    pub fn read_text(&self, entry: &Entry) -> Option<String> {
+        if entry.kind != FileKind::Text {
+            return None;
+        }
+        let bytes = std::fs::read(self.root.join(&entry.path)).ok()?;
+        if bytes.len() as u64 > self.max_file_size {
+            return None;
+        }
+        String::from_utf8(bytes).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, bytes: &[u8]) {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    #[test]
+    fn classifies_and_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/a.py", b"print('hi')\n");
+        write(root, "img.png", b"\x89PNG\0\0\0");
+        write(root, "latin1.txt", b"caf\xe9\n");
+        write(root, "big.log", &vec![b'a'; 2000]);
+        write(root, ".gitignore", b"ignored/\n");
+        write(root, "ignored/secret.txt", b"x");
+        write(root, ".git/config", b"[core]");
+        let index = RepoIndex::build(root, &IndexOptions { max_file_size: 1000 }).unwrap();
+        let kinds: Vec<(&str, FileKind)> = index.all().iter().map(|e| (e.path.as_str(), e.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (".gitignore", FileKind::Text),
+                ("big.log", FileKind::TooLarge),
+                ("img.png", FileKind::Binary),
+                ("latin1.txt", FileKind::NotUtf8),
+                ("src/a.py", FileKind::Text),
+            ]
+        );
+        let s = index.stats();
+        assert_eq!((s.files, s.binary, s.too_large, s.not_utf8), (5, 1, 1, 1));
+        assert!(index.is_git());
+        assert_eq!(index.entry("src/a.py").unwrap().language, Some("python"));
+        assert!(index.read("big.log").unwrap_err().to_string().contains("size limit"));
+        assert!(index.read("ignored/secret.txt").is_err(), "ignored files cannot be read");
+        assert!(index.read("../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn globs_anchor_like_gitignore() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "Dockerfile", b"FROM x");
+        write(dir.path(), "api/Dockerfile", b"FROM x");
+        let index = RepoIndex::build(dir.path(), &IndexOptions::default()).unwrap();
+        let paths = |g: &str| index.files(&[g.to_string()]).unwrap().iter().map(|e| e.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths("Dockerfile"), ["Dockerfile", "api/Dockerfile"]);
+        assert_eq!(paths("/Dockerfile"), ["Dockerfile"]);
+        assert_eq!(paths("api/*"), ["api/Dockerfile"]);
+        assert!(index.files(&["[".to_string()]).is_err());
+    }
+
+    #[test]
+    fn missing_and_non_directory_roots_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        let err = RepoIndex::build(&missing, &IndexOptions::default()).err().unwrap();
+        assert!(err.to_string().contains("nope"), "{err}");
+        write(dir.path(), "file", b"x");
+        let err = RepoIndex::build(&dir.path().join("file"), &IndexOptions::default()).err().unwrap();
+        assert!(err.to_string().contains("not a directory"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_never_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "secret", b"outside");
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/file.txt", b"x");
+        std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("a/loop")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("out")).unwrap();
+        let index = RepoIndex::build(dir.path(), &IndexOptions::default()).unwrap();
+        let paths: Vec<&str> = index.all().iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["a/file.txt"]);
+        assert_eq!(index.stats().symlinks, 2);
+        assert!(index.read("out").is_err());
+    }
+}

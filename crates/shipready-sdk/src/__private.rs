@@ -1,0 +1,182 @@
+//! Glue between the generated bindings and the SDK's types. Not public API:
+//! used by [`crate::export!`] only.
+
+use crate::{Capability, Check, CheckError, Context, Cx, FileInfo, FileKind, Finding, Hit, Hits};
+use crate::{Host, HostError, Level, Location, Pattern, Severity};
+
+#[allow(missing_docs, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_check",
+        default_bindings_module: "shipready_sdk::__private::bindings",
+    });
+}
+
+use bindings::shipready::check::{findings, log, repo, search, types as wit};
+
+/// The real host, reached through the component's imports.
+struct WasmHost;
+
+impl Host for WasmHost {
+    fn files(&self, globs: &[&str]) -> Result<Vec<FileInfo>, HostError> {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        let files = repo::files(&globs).map_err(host_error)?;
+        Ok(files
+            .into_iter()
+            .map(|f| FileInfo {
+                path: f.path,
+                size: f.size,
+                kind: match f.kind {
+                    repo::FileKind::Text => FileKind::Text,
+                    repo::FileKind::Binary => FileKind::Binary,
+                    repo::FileKind::TooLarge => FileKind::TooLarge,
+                    repo::FileKind::NotUtf8 => FileKind::NotUtf8,
+                },
+                language: f.language,
+            })
+            .collect())
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, HostError> {
+        repo::read(path).map_err(host_error)
+    }
+
+    fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
+        let patterns: Vec<search::Pattern> = patterns
+            .iter()
+            .map(|p| search::Pattern {
+                id: p.id,
+                regex: p.regex.clone(),
+                keywords: p.keywords.clone(),
+            })
+            .collect();
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        let result = search::files(&patterns, &globs).map_err(host_error)?;
+        Ok(Hits {
+            truncated: result.truncated,
+            hits: result
+                .hits
+                .into_iter()
+                .map(|h| Hit {
+                    pattern: h.pattern,
+                    path: h.path,
+                    line: h.line,
+                    column: h.column,
+                    matched: h.matched,
+                    line_text: h.line_text,
+                    groups: h.groups,
+                })
+                .collect(),
+        })
+    }
+
+    fn log(&self, level: Level, message: &str) {
+        let level = match level {
+            Level::Debug => log::Level::Debug,
+            Level::Info => log::Level::Info,
+            Level::Warn => log::Level::Warn,
+        };
+        log::log(level, message);
+    }
+
+    fn report(&self, batch: Vec<Finding>) {
+        let batch: Vec<wit::Finding> = batch.into_iter().map(finding).collect();
+        findings::report(&batch);
+    }
+
+    fn not_applicable(&self, rule: &str, reason: &str) {
+        findings::not_applicable(rule, reason);
+    }
+}
+
+fn host_error(e: wit::HostError) -> HostError {
+    match e {
+        wit::HostError::NotGranted(c) => HostError::NotGranted(match c {
+            wit::Capability::Repo => Capability::Repo,
+            wit::Capability::Search => Capability::Search,
+        }),
+        wit::HostError::Invalid(m) => HostError::Invalid(m),
+        wit::HostError::Io(m) => HostError::Io(m),
+    }
+}
+
+fn severity(s: Severity) -> wit::Severity {
+    match s {
+        Severity::Info => wit::Severity::Info,
+        Severity::Low => wit::Severity::Low,
+        Severity::Medium => wit::Severity::Medium,
+        Severity::High => wit::Severity::High,
+        Severity::Critical => wit::Severity::Critical,
+    }
+}
+
+pub fn describe<C: Check>() -> wit::CheckInfo {
+    let info = C::info();
+    wit::CheckInfo {
+        id: info.id,
+        version: info.version,
+        title: info.title,
+        summary: info.summary,
+        capabilities: info
+            .capabilities
+            .iter()
+            .map(|c| match c {
+                Capability::Repo => wit::Capability::Repo,
+                Capability::Search => wit::Capability::Search,
+            })
+            .collect(),
+        rules: info
+            .rules
+            .iter()
+            .map(|r| wit::Rule {
+                id: r.id().to_string(),
+                title: r.title().to_string(),
+                severity: severity(r.severity()),
+                docs: r.docs(),
+            })
+            .collect(),
+    }
+}
+
+pub fn run<C: Check>(ctx: wit::Context) -> Result<(), wit::CheckError> {
+    let ctx = Context {
+        profile: ctx.profile,
+        has_repo: ctx.has_repo,
+        is_git: ctx.is_git,
+        urls: ctx.urls,
+        settings: ctx.settings,
+    };
+    let mut cx = Cx::new(ctx, &WasmHost);
+    C::run(&mut cx).map_err(|e| match e {
+        CheckError::BadSettings(m) => wit::CheckError::BadSettings(m),
+        CheckError::Internal(m) => wit::CheckError::Internal(m),
+    })?;
+    cx.flush();
+    Ok(())
+}
+
+fn finding(f: Finding) -> wit::Finding {
+    wit::Finding {
+        rule: f.rule,
+        severity: f.severity.map(severity),
+        message: f.message,
+        location: f.location.map(|l| match l {
+            Location::File { path, span } => wit::Location::File(wit::FileLocation {
+                path,
+                span: span.map(|s| wit::Span {
+                    start_line: s.start_line,
+                    start_column: s.start_column,
+                    end_line: s.end_line,
+                    end_column: s.end_column,
+                }),
+            }),
+            Location::Url(u) => wit::Location::Url(u),
+        }),
+        evidence: f.evidence,
+        remediation: f.remediation,
+        fingerprint: f.fingerprint,
+    }
+}

@@ -1,0 +1,145 @@
+//! The [`Check`] trait and what a check sees while it runs.
+
+use crate::{
+    Capability, FileInfo, Finding, Hits, Host, HostError, Level, NotApplicable, Pattern, Result,
+    Rule,
+};
+
+/// Findings are handed to the host in batches of this size.
+const BATCH: usize = 256;
+
+/// A shipready check. Implement it and pass the type to [`crate::export!`].
+pub trait Check {
+    /// Who the check is, what it needs and which rules it decides.
+    fn info() -> CheckInfo;
+
+    /// Look at the target and report findings through `cx`.
+    fn run(cx: &mut Cx<'_>) -> Result<()>;
+}
+
+/// What `describe()` returns, built fluently.
+#[derive(Debug, Clone)]
+pub struct CheckInfo {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub summary: String,
+    pub capabilities: Vec<Capability>,
+    pub rules: Vec<&'static Rule>,
+}
+
+impl CheckInfo {
+    pub fn new(id: &str, version: &str, title: &str, summary: &str) -> Self {
+        CheckInfo {
+            id: id.to_string(),
+            version: version.to_string(),
+            title: title.to_string(),
+            summary: summary.to_string(),
+            capabilities: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+
+    pub fn capabilities(mut self, capabilities: &[Capability]) -> Self {
+        self.capabilities = capabilities.to_vec();
+        self
+    }
+
+    pub fn rules(mut self, rules: &[&'static Rule]) -> Self {
+        self.rules = rules.to_vec();
+        self
+    }
+}
+
+/// Facts about the target, given by the host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// `merge` or `launch`.
+    pub profile: String,
+    pub has_repo: bool,
+    pub is_git: bool,
+    pub urls: Vec<String>,
+    /// Settings from the configuration: key and JSON value.
+    pub settings: Vec<(String, String)>,
+}
+
+impl Context {
+    /// The raw JSON value of a setting.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub not_applicable: Vec<NotApplicable>,
+}
+
+/// The check's view of the run: context, host services, and where findings go.
+pub struct Cx<'a> {
+    ctx: Context,
+    host: &'a dyn Host,
+    pending: Vec<Finding>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(ctx: Context, host: &'a dyn Host) -> Self {
+        Cx { ctx, host, pending: Vec::new() }
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Files matching any glob (all files when `globs` is empty), sorted by path.
+    /// A glob without `/` matches the file name in any directory.
+    pub fn files(&self, globs: &[&str]) -> Result<Vec<FileInfo>, HostError> {
+        self.host.files(globs)
+    }
+
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, HostError> {
+        self.host.read(path)
+    }
+
+    /// A file's text; invalid UTF-8 is replaced.
+    pub fn read_text(&self, path: &str) -> Result<String, HostError> {
+        Ok(String::from_utf8_lossy(&self.host.read(path)?).into_owned())
+    }
+
+    pub fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
+        self.host.search(patterns, globs)
+    }
+
+    pub fn log(&self, level: Level, message: &str) {
+        self.host.log(level, message)
+    }
+
+    /// Report a finding. Findings reach the host in batches.
+    pub fn report(&mut self, finding: Finding) {
+        self.pending.push(finding);
+        if self.pending.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Say that `rule` had nothing to decide here, and why.
+    pub fn not_applicable(&mut self, rule: &Rule, reason: impl Into<String>) {
+        let na = NotApplicable { rule: rule.id().to_string(), reason: reason.into() };
+        self.host.not_applicable(&na.rule, &na.reason);
+    }
+
+    /// Hand buffered findings to the host. Called when the run ends.
+    pub fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            self.host.report(std::mem::take(&mut self.pending));
+        }
+    }
+}
+
+impl Drop for Cx<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}

@@ -1,0 +1,192 @@
+//! Unit-test check logic natively, without a host: an in-memory repository
+//! that answers the same calls the real host does, and enforces the
+//! capabilities the check declares.
+//!
+//! ```ignore
+//! let repo = FakeRepo::new().file("Dockerfile", "FROM node\n");
+//! let outcome = repo.run::<Delivery>().unwrap();
+//! ```
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::{
+    Capability, Check, Context, Cx, FileInfo, FileKind, Finding, Hit, Hits, Host, HostError,
+    Level, NotApplicable, Outcome, Pattern, Result,
+};
+
+/// An in-memory target.
+#[derive(Debug, Default)]
+pub struct FakeRepo {
+    files: BTreeMap<String, Vec<u8>>,
+    ctx: Context,
+    logs: Mutex<Vec<String>>,
+}
+
+impl FakeRepo {
+    pub fn new() -> Self {
+        FakeRepo {
+            ctx: Context { profile: "launch".into(), has_repo: true, ..Context::default() },
+            ..FakeRepo::default()
+        }
+    }
+
+    /// Add a file.
+    pub fn file(mut self, path: &str, content: impl AsRef<[u8]>) -> Self {
+        self.files.insert(path.to_string(), content.as_ref().to_vec());
+        self
+    }
+
+    /// Replace the context the check sees.
+    pub fn context(mut self, ctx: Context) -> Self {
+        self.ctx = ctx;
+        self
+    }
+
+    /// Run a check against this repository.
+    pub fn run<C: Check>(&self) -> Result<Outcome> {
+        let info = C::info();
+        let host = Granted { repo: self, granted: info.capabilities, outcome: RefCell::default() };
+        let mut cx = Cx::new(self.ctx.clone(), &host);
+        C::run(&mut cx)?;
+        drop(cx);
+        let outcome = host.outcome.into_inner();
+        for rule in outcome.findings.iter().map(|f| &f.rule).chain(outcome.not_applicable.iter().map(|n| &n.rule)) {
+            assert!(
+                info.rules.iter().any(|r| r.id() == rule),
+                "the check reported rule `{rule}`, which its info() does not declare"
+            );
+        }
+        Ok(outcome)
+    }
+
+    /// What checks logged so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+struct Granted<'a> {
+    repo: &'a FakeRepo,
+    granted: Vec<Capability>,
+    outcome: RefCell<Outcome>,
+}
+
+impl Granted<'_> {
+    fn require(&self, c: Capability) -> Result<(), HostError> {
+        if self.granted.contains(&c) { Ok(()) } else { Err(HostError::NotGranted(c)) }
+    }
+
+    fn matching(&self, globs: &[&str]) -> Result<Vec<(&String, &Vec<u8>)>, HostError> {
+        let mut set = globset::GlobSetBuilder::new();
+        for g in globs {
+            let g = shipready_paths::glob_from_root(g);
+            set.add(
+                globset::GlobBuilder::new(&g)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| HostError::Invalid(e.to_string()))?,
+            );
+        }
+        let set = set.build().map_err(|e| HostError::Invalid(e.to_string()))?;
+        Ok(self
+            .repo
+            .files
+            .iter()
+            .filter(|(p, _)| globs.is_empty() || set.is_match(p.as_str()))
+            .collect())
+    }
+}
+
+fn kind(content: &[u8]) -> FileKind {
+    if content[..content.len().min(8192)].contains(&0) {
+        FileKind::Binary
+    } else if std::str::from_utf8(content).is_err() {
+        FileKind::NotUtf8
+    } else {
+        FileKind::Text
+    }
+}
+
+impl Host for Granted<'_> {
+    fn files(&self, globs: &[&str]) -> Result<Vec<FileInfo>, HostError> {
+        self.require(Capability::Repo)?;
+        Ok(self
+            .matching(globs)?
+            .into_iter()
+            .map(|(path, content)| FileInfo {
+                path: path.clone(),
+                size: content.len() as u64,
+                kind: kind(content),
+                language: shipready_paths::language_of(path).map(str::to_string),
+            })
+            .collect())
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, HostError> {
+        self.require(Capability::Repo)?;
+        self.repo
+            .files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| HostError::Invalid(format!("no such file in the repository: {path}")))
+    }
+
+    fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
+        self.require(Capability::Search)?;
+        let compiled = patterns
+            .iter()
+            .map(|p| {
+                regex::RegexBuilder::new(&p.regex)
+                    .multi_line(true)
+                    .build()
+                    .map(|r| (p.id, r))
+                    .map_err(|e| HostError::Invalid(format!("pattern {}: {e}", p.id)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut hits = Vec::new();
+        for (path, content) in self.matching(globs)? {
+            let Ok(text) = std::str::from_utf8(content) else { continue };
+            for (id, re) in &compiled {
+                for caps in re.captures_iter(text) {
+                    let m = caps.get(0).expect("group 0");
+                    let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+                    let line_end = text[m.start()..].find('\n').map_or(text.len(), |i| m.start() + i);
+                    hits.push(Hit {
+                        pattern: *id,
+                        path: path.clone(),
+                        line: text[..m.start()].matches('\n').count() as u32 + 1,
+                        column: (m.start() - line_start) as u32 + 1,
+                        matched: m.as_str().to_string(),
+                        line_text: text[line_start..line_end].to_string(),
+                        groups: caps
+                            .iter()
+                            .skip(1)
+                            .map(|g| g.map_or(String::new(), |g| g.as_str().to_string()))
+                            .collect(),
+                    });
+                }
+            }
+        }
+        hits.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
+        });
+        Ok(Hits { hits, truncated: false })
+    }
+
+    fn log(&self, _level: Level, message: &str) {
+        self.repo.logs.lock().unwrap().push(message.to_string());
+    }
+
+    fn report(&self, batch: Vec<Finding>) {
+        self.outcome.borrow_mut().findings.extend(batch);
+    }
+
+    fn not_applicable(&self, rule: &str, reason: &str) {
+        self.outcome
+            .borrow_mut()
+            .not_applicable
+            .push(NotApplicable { rule: rule.to_string(), reason: reason.to_string() });
+    }
+}

@@ -1,0 +1,30 @@
+use shipready_sdk::prelude::*;
+
+shipready_sdk::rule! {
+    /// ## What it checks
+    /// Nothing: a test plugin.
+    ///
+    /// ## Why it matters
+    /// It exercises the host.
+    ///
+    /// ## Example
+    /// None.
+    pub static R: Rule = ("empty/thing", "A test rule", Severity::Low);
+}
+
+struct P;
+
+impl Check for P {
+    fn info() -> CheckInfo {
+        CheckInfo::new("empty", "0.1.0", "Test plugin empty", "A hostile or trivial test plugin.")
+            .capabilities(&[])
+            .rules(&[&R])
+    }
+
+    fn run(cx: &mut Cx<'_>) -> Result<()> {
+        let _ = cx;
+        Ok(())
+    }
+}
+
+shipready_sdk::export!(P);
