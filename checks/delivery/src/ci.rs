@@ -95,13 +95,16 @@ pub fn check(cx: &mut Cx<'_>, _files: &[FileInfo]) -> Result<()> {
     let hits = cx.search(&[Pattern::new(0, TEST_COMMAND)], &paths)?;
     if hits.hits.is_empty() {
         cx.report(
-            Finding::new(&CI_RUNS_NO_TESTS, "CI is configured but no step runs a test command")
-                .at_file(&first.path)
-                .evidence(format!("CI files: {}", paths.join(", ")))
-                .remediation(
-                    "Add a step that runs the test suite (for example `npm test`, `pytest`, \
+            Finding::new(
+                &CI_RUNS_NO_TESTS,
+                "CI is configured but no step runs a test command",
+            )
+            .at_file(&first.path)
+            .evidence(format!("CI files: {}", paths.join(", ")))
+            .remediation(
+                "Add a step that runs the test suite (for example `npm test`, `pytest`, \
                      `cargo test`) and fails the pipeline when a test fails.",
-                ),
+            ),
         );
     }
     Ok(())
@@ -114,27 +117,46 @@ mod tests {
 
     fn rules(repo: FakeRepo) -> Vec<String> {
         let outcome = repo.run::<Delivery>().unwrap();
-        outcome.findings.into_iter().map(|f| f.rule).filter(|r| r.starts_with("delivery/ci")).collect()
+        outcome
+            .findings
+            .into_iter()
+            .map(|f| f.rule)
+            .filter(|r| r.starts_with("delivery/ci"))
+            .collect()
     }
 
     #[test]
     fn workflow_running_tests_passes() {
-        let repo = FakeRepo::new()
-            .file(".github/workflows/ci.yml", "jobs:\n  t:\n    steps:\n      - run: cargo test --all\n");
+        let repo = FakeRepo::new().file(
+            ".github/workflows/ci.yml",
+            "jobs:\n  t:\n    steps:\n      - run: cargo test --all\n",
+        );
         assert!(rules(repo).is_empty());
     }
 
     #[test]
     fn gitlab_pipeline_that_only_deploys_fails() {
-        let repo = FakeRepo::new().file(".gitlab-ci.yml", "deploy:\n  script:\n    - ./deploy.sh\n");
+        let repo =
+            FakeRepo::new().file(".gitlab-ci.yml", "deploy:\n  script:\n    - ./deploy.sh\n");
         assert_eq!(rules(repo), ["delivery/ci-runs-no-tests"]);
     }
 
     #[test]
     fn test_commands_of_many_ecosystems_are_recognised() {
-        for cmd in ["npm test", "yarn run test", "python -m pytest -q", "go test ./...", "bundle exec rspec",
-                    "./mvnw -B verify", "./gradlew check", "vendor/bin/phpunit", "dotnet test", "make test",
-                    "scripts/run-tests.sh", "cargo nextest run"] {
+        for cmd in [
+            "npm test",
+            "yarn run test",
+            "python -m pytest -q",
+            "go test ./...",
+            "bundle exec rspec",
+            "./mvnw -B verify",
+            "./gradlew check",
+            "vendor/bin/phpunit",
+            "dotnet test",
+            "make test",
+            "scripts/run-tests.sh",
+            "cargo nextest run",
+        ] {
             let repo = FakeRepo::new().file("Jenkinsfile", format!("sh '{cmd}'\n"));
             assert!(rules(repo).is_empty(), "{cmd} not recognised");
         }

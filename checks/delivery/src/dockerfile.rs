@@ -84,7 +84,8 @@ fn instructions(text: &str) -> Vec<Instruction> {
     let mut pending: Option<Instruction> = None;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        if line.starts_with('#') && pending.is_none() || line.is_empty() && pending.is_none() {
+        // Comments and blank lines are dropped, even inside a continuation.
+        if line.starts_with('#') || line.is_empty() {
             continue;
         }
         let (body, continues) = match line.strip_suffix('\\') {
@@ -93,10 +94,8 @@ fn instructions(text: &str) -> Vec<Instruction> {
         };
         match pending.as_mut() {
             Some(p) => {
-                if !body.starts_with('#') {
-                    p.args.push(' ');
-                    p.args.push_str(body);
-                }
+                p.args.push(' ');
+                p.args.push_str(body);
             }
             None => {
                 let (kw, args) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
@@ -119,7 +118,9 @@ fn instructions(text: &str) -> Vec<Instruction> {
 fn expand(image: &str, args: &[(String, String)]) -> String {
     let mut out = image.to_string();
     for (k, v) in args {
-        out = out.replace(&format!("${{{k}}}"), v).replace(&format!("${k}"), v);
+        out = out
+            .replace(&format!("${{{k}}}"), v)
+            .replace(&format!("${k}"), v);
     }
     out
 }
@@ -142,13 +143,20 @@ pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
         .filter(|f| f.language.as_deref() == Some("dockerfile") && f.kind == FileKind::Text)
         .collect();
     if dockerfiles.is_empty() {
-        for rule in [&DOCKERFILE_RUNS_AS_ROOT, &DOCKERFILE_UNPINNED_BASE, &DOCKERFILE_NO_HEALTHCHECK] {
+        for rule in [
+            &DOCKERFILE_RUNS_AS_ROOT,
+            &DOCKERFILE_UNPINNED_BASE,
+            &DOCKERFILE_NO_HEALTHCHECK,
+        ] {
             cx.not_applicable(rule, "no Dockerfile");
         }
         return Ok(());
     }
     let probed = !cx
-        .search(&[Pattern::new(0, PROBE)], &["*.yml", "*.yaml", "*.toml", "*.json"])?
+        .search(
+            &[Pattern::new(0, PROBE)],
+            &["*.yml", "*.yaml", "*.toml", "*.json"],
+        )?
         .hits
         .is_empty();
     for file in dockerfiles {
@@ -169,11 +177,16 @@ fn check_one(cx: &mut Cx<'_>, path: &str, text: &str, probed: bool) {
         match ins.keyword.as_str() {
             "ARG" if final_from.is_none() => {
                 if let Some((k, v)) = ins.args.split_once('=') {
-                    global_args.push((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
+                    global_args
+                        .push((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
                 }
             }
             "FROM" => {
-                let words: Vec<&str> = ins.args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+                let words: Vec<&str> = ins
+                    .args
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
                 let image = expand(words.first().copied().unwrap_or(""), &global_args);
                 if let [_, as_kw, name, ..] = words.as_slice() {
                     if as_kw.eq_ignore_ascii_case("as") {
@@ -199,7 +212,9 @@ fn check_one(cx: &mut Cx<'_>, path: &str, text: &str, probed: bool) {
             _ => {}
         }
     }
-    let Some((from_line, image)) = final_from else { return };
+    let Some((from_line, image)) = final_from else {
+        return;
+    };
     let nonroot_base = image.contains("nonroot") || image.contains("rootless");
     let root = match &user {
         None => !nonroot_base,
@@ -236,8 +251,16 @@ mod tests {
     use shipready_sdk::testing::FakeRepo;
 
     fn found(dockerfile: &str) -> Vec<String> {
-        let outcome = FakeRepo::new().file("Dockerfile", dockerfile).run::<Delivery>().unwrap();
-        outcome.findings.into_iter().map(|f| f.rule).filter(|r| r.contains("dockerfile")).collect()
+        let outcome = FakeRepo::new()
+            .file("Dockerfile", dockerfile)
+            .run::<Delivery>()
+            .unwrap();
+        outcome
+            .findings
+            .into_iter()
+            .map(|f| f.rule)
+            .filter(|r| r.contains("dockerfile"))
+            .collect()
     }
 
     #[test]
@@ -264,7 +287,11 @@ mod tests {
         rules.sort();
         assert_eq!(
             rules,
-            ["delivery/dockerfile-no-healthcheck", "delivery/dockerfile-runs-as-root", "delivery/dockerfile-unpinned-base"]
+            [
+                "delivery/dockerfile-no-healthcheck",
+                "delivery/dockerfile-runs-as-root",
+                "delivery/dockerfile-unpinned-base"
+            ]
         );
     }
 
@@ -279,7 +306,9 @@ mod tests {
 
     #[test]
     fn user_in_a_build_stage_does_not_cover_the_final_stage() {
-        let rules = found("FROM node:20 AS b\nUSER node\nFROM node:20-slim\nUSER root\nHEALTHCHECK CMD true\n");
+        let rules = found(
+            "FROM node:20 AS b\nUSER node\nFROM node:20-slim\nUSER root\nHEALTHCHECK CMD true\n",
+        );
         assert_eq!(rules, ["delivery/dockerfile-runs-as-root"]);
     }
 
@@ -287,9 +316,17 @@ mod tests {
     fn a_kubernetes_probe_counts_as_a_health_check() {
         let outcome = FakeRepo::new()
             .file("Dockerfile", "FROM node:20\nUSER node\n")
-            .file("k8s/deploy.yaml", "livenessProbe:\n  httpGet: {path: /healthz}\n")
+            .file(
+                "k8s/deploy.yaml",
+                "livenessProbe:\n  httpGet: {path: /healthz}\n",
+            )
             .run::<Delivery>()
             .unwrap();
-        assert!(!outcome.findings.iter().any(|f| f.rule.contains("dockerfile")));
+        assert!(
+            !outcome
+                .findings
+                .iter()
+                .any(|f| f.rule.contains("dockerfile"))
+        );
     }
 }

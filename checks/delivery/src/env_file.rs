@@ -16,19 +16,24 @@ shipready_sdk::rule! {
     /// history forever, and must be rotated.
     ///
     /// ## Example
-    /// A committed `.env` with `DATABASE_URL=postgres://app:hunter2@db/app`.
+    /// A committed `.env` with `DATABASE_URL=postgres://app:PASSWORD@db/app`.
     /// Remove it (`git rm --cached .env`), add `.env` to `.gitignore`, rotate
     /// the secrets, and commit a `.env.example` with empty values.
     pub static ENV_FILE_COMMITTED: Rule =
         ("delivery/env-file-committed", ".env file in the repository", Severity::High);
 }
 
-const TEMPLATE_SUFFIXES: &[&str] = &["example", "sample", "template", "dist", "defaults", "schema", "tmpl", "tpl"];
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    "example", "sample", "template", "dist", "defaults", "schema", "tmpl", "tpl",
+];
 
 fn is_env_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let is_env = lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env");
-    is_env && !TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(&format!(".{s}")) || lower.contains(&format!(".{s}.")))
+    is_env
+        && !TEMPLATE_SUFFIXES
+            .iter()
+            .any(|s| lower.ends_with(&format!(".{s}")) || lower.contains(&format!(".{s}.")))
 }
 
 /// Keys that are assigned a real-looking value.
@@ -53,8 +58,10 @@ fn assigned_keys(text: &str) -> Vec<String> {
 }
 
 pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
-    let env_files: Vec<&FileInfo> =
-        files.iter().filter(|f| f.kind == FileKind::Text && is_env_file(f.name())).collect();
+    let env_files: Vec<&FileInfo> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Text && is_env_file(f.name()))
+        .collect();
     if env_files.is_empty() {
         cx.not_applicable(&ENV_FILE_COMMITTED, "no .env file in the repository");
         return Ok(());
@@ -66,7 +73,11 @@ pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
             continue;
         }
         let shown: Vec<&str> = keys.iter().take(8).map(String::as_str).collect();
-        let more = if keys.len() > shown.len() { format!(" and {} more", keys.len() - shown.len()) } else { String::new() };
+        let more = if keys.len() > shown.len() {
+            format!(" and {} more", keys.len() - shown.len())
+        } else {
+            String::new()
+        };
         cx.report(
             Finding::new(
                 &ENV_FILE_COMMITTED,
@@ -102,18 +113,31 @@ mod tests {
 
     #[test]
     fn placeholders_are_not_values() {
-        assert_eq!(assigned_keys("A=\nB=${B}\nC=<token>\n# D=1\nexport E=real\nF=xxxx\n"), ["E"]);
+        assert_eq!(
+            assigned_keys("A=\nB=${B}\nC=<token>\n# D=1\nexport E=real\nF=xxxx\n"),
+            ["E"]
+        );
     }
 
     #[test]
     fn evidence_names_keys_not_values() {
         let outcome = FakeRepo::new()
-            .file(".env", "DATABASE_URL=postgres://app:hunter2@db/app\nSTRIPE_KEY=sk_live_abc\n")
+            .file(
+                ".env",
+                "DATABASE_URL=postgres://app:hunter2@db/app\nSTRIPE_KEY=sk_live_abc\n",
+            )
             .run::<Delivery>()
             .unwrap();
-        let f = outcome.findings.iter().find(|f| f.rule == "delivery/env-file-committed").unwrap();
+        let f = outcome
+            .findings
+            .iter()
+            .find(|f| f.rule == "delivery/env-file-committed")
+            .unwrap();
         let evidence = f.evidence.as_deref().unwrap();
-        assert!(evidence.contains("DATABASE_URL") && !evidence.contains("hunter2"), "{evidence}");
+        assert!(
+            evidence.contains("DATABASE_URL") && !evidence.contains("hunter2"),
+            "{evidence}"
+        );
         assert!(!f.message.contains("hunter2"));
     }
 }

@@ -58,8 +58,22 @@ pub(crate) fn is_code(file: &FileInfo) -> bool {
     matches!(
         file.language.as_deref(),
         Some(
-            "rust" | "python" | "javascript" | "typescript" | "tsx" | "ruby" | "go" | "java"
-                | "kotlin" | "php" | "csharp" | "elixir" | "scala" | "swift" | "c" | "cpp"
+            "rust"
+                | "python"
+                | "javascript"
+                | "typescript"
+                | "tsx"
+                | "ruby"
+                | "go"
+                | "java"
+                | "kotlin"
+                | "php"
+                | "csharp"
+                | "elixir"
+                | "scala"
+                | "swift"
+                | "c"
+                | "cpp"
         )
     )
 }
@@ -85,7 +99,11 @@ mod tests {
         let outcome = FakeRepo::new().run::<Delivery>().unwrap();
         let rules: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, ["delivery/ci-missing", "delivery/readme-missing"]);
-        let na: Vec<&str> = outcome.not_applicable.iter().map(|n| n.rule.as_str()).collect();
+        let na: Vec<&str> = outcome
+            .not_applicable
+            .iter()
+            .map(|n| n.rule.as_str())
+            .collect();
         assert!(na.contains(&"delivery/tests-missing"), "{na:?}");
         assert!(na.contains(&"delivery/dockerfile-runs-as-root"), "{na:?}");
     }

@@ -46,9 +46,21 @@ const MANIFESTS: &[&str] = &[
     "pom.xml",
 ];
 
-const NPM_LOCKS: &[&str] =
-    &["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock"];
-const PYTHON_LOCKS: &[&str] = &["poetry.lock", "uv.lock", "pdm.lock", "pylock.toml", "Pipfile.lock"];
+const NPM_LOCKS: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lockb",
+    "bun.lock",
+];
+const PYTHON_LOCKS: &[&str] = &[
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "pylock.toml",
+    "Pipfile.lock",
+];
 
 pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
     let manifests = cx.files(MANIFESTS)?;
@@ -73,7 +85,10 @@ pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
 fn lock_near(files: &[FileInfo], dir: &str, names: &[&str]) -> bool {
     let mut dir = dir.to_string();
     loop {
-        if files.iter().any(|f| f.dir() == dir && names.contains(&f.name())) {
+        if files
+            .iter()
+            .any(|f| f.dir() == dir && names.contains(&f.name()))
+        {
             return true;
         }
         match dir.rsplit_once('/') {
@@ -85,40 +100,58 @@ fn lock_near(files: &[FileInfo], dir: &str, names: &[&str]) -> bool {
 }
 
 fn json_has_entries(text: &str, keys: &[&str]) -> bool {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return true };
-    keys.iter().any(|k| value.get(k).and_then(|d| d.as_object()).is_some_and(|d| !d.is_empty()))
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return true;
+    };
+    keys.iter().any(|k| {
+        value
+            .get(k)
+            .and_then(|d| d.as_object())
+            .is_some_and(|d| !d.is_empty())
+    })
 }
 
 /// What is wrong with one manifest, and the fix; `None` when it is locked.
 fn problem(manifest: &FileInfo, text: &str, files: &[FileInfo]) -> Option<(String, String)> {
     let dir = manifest.dir();
     let name = manifest.name();
-    let missing = |lock: &str, fix: &str| {
-        Some((format!("{} has no {lock}", manifest.path), fix.to_string()))
-    };
+    let missing =
+        |lock: &str, fix: &str| Some((format!("{} has no {lock}", manifest.path), fix.to_string()));
     match name {
         "Cargo.toml" if text.contains("[package]") && !lock_near(files, dir, &["Cargo.lock"]) => {
-            missing("Cargo.lock", "Run `cargo generate-lockfile` and commit Cargo.lock; build with `--locked`.")
+            missing(
+                "Cargo.lock",
+                "Run `cargo generate-lockfile` and commit Cargo.lock; build with `--locked`.",
+            )
         }
         "package.json"
-            if json_has_entries(text, &["dependencies", "devDependencies", "optionalDependencies"])
-                && !lock_near(files, dir, NPM_LOCKS) =>
+            if json_has_entries(
+                text,
+                &["dependencies", "devDependencies", "optionalDependencies"],
+            ) && !lock_near(files, dir, NPM_LOCKS) =>
         {
-            missing("lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock)",
+            missing(
+                "lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock)",
                 "Run your package manager's install, commit its lockfile, and install with `npm ci` \
-                 (or `yarn --frozen-lockfile`, `pnpm install --frozen-lockfile`) in CI.")
+                 (or `yarn --frozen-lockfile`, `pnpm install --frozen-lockfile`) in CI.",
+            )
         }
         "pyproject.toml"
             if (text.contains("[tool.poetry.dependencies]") || has_pep621_dependencies(text))
                 && !lock_near(files, dir, PYTHON_LOCKS)
-                && !files.iter().any(|f| f.dir() == dir && f.name().starts_with("requirements")) =>
+                && !files
+                    .iter()
+                    .any(|f| f.dir() == dir && f.name().starts_with("requirements")) =>
         {
-            missing("lockfile (poetry.lock, uv.lock, pdm.lock or pylock.toml)",
-                "Lock dependencies (`uv lock`, `poetry lock` or `pdm lock`) and commit the lockfile.")
+            missing(
+                "lockfile (poetry.lock, uv.lock, pdm.lock or pylock.toml)",
+                "Lock dependencies (`uv lock`, `poetry lock` or `pdm lock`) and commit the lockfile.",
+            )
         }
-        "Pipfile" if !lock_near(files, dir, &["Pipfile.lock"]) => {
-            missing("Pipfile.lock", "Run `pipenv lock` and commit Pipfile.lock; deploy with `pipenv sync`.")
-        }
+        "Pipfile" if !lock_near(files, dir, &["Pipfile.lock"]) => missing(
+            "Pipfile.lock",
+            "Run `pipenv lock` and commit Pipfile.lock; deploy with `pipenv sync`.",
+        ),
         "Gemfile" if !lock_near(files, dir, &["Gemfile.lock"]) => {
             missing("Gemfile.lock", "Run `bundle lock` and commit Gemfile.lock.")
         }
@@ -126,18 +159,26 @@ fn problem(manifest: &FileInfo, text: &str, files: &[FileInfo]) -> Option<(Strin
             missing("go.sum", "Run `go mod tidy` and commit go.sum.")
         }
         "composer.json"
-            if json_has_entries(text, &["require", "require-dev"]) && !lock_near(files, dir, &["composer.lock"]) =>
+            if json_has_entries(text, &["require", "require-dev"])
+                && !lock_near(files, dir, &["composer.lock"]) =>
         {
-            missing("composer.lock", "Run `composer update --lock` and commit composer.lock; deploy with `composer install`.")
+            missing(
+                "composer.lock",
+                "Run `composer update --lock` and commit composer.lock; deploy with `composer install`.",
+            )
         }
         "build.gradle" | "build.gradle.kts"
             if text.contains("dependencies")
                 && !lock_near(files, dir, &["gradle.lockfile"])
-                && !files.iter().any(|f| f.path.contains("gradle/dependency-locks/")) =>
+                && !files
+                    .iter()
+                    .any(|f| f.path.contains("gradle/dependency-locks/")) =>
         {
-            missing("gradle.lockfile",
+            missing(
+                "gradle.lockfile",
                 "Enable `dependencyLocking { lockAllConfigurations() }`, run `gradle dependencies --write-locks` \
-                 and commit gradle.lockfile.")
+                 and commit gradle.lockfile.",
+            )
         }
         "pom.xml" => {
             let floating: Vec<&str> = text
@@ -145,13 +186,21 @@ fn problem(manifest: &FileInfo, text: &str, files: &[FileInfo]) -> Option<(Strin
                 .map(str::trim)
                 .filter(|l| {
                     l.starts_with("<version>")
-                        && (l.contains("<version>[") || l.contains("<version>(")
-                            || l.contains(">LATEST<") || l.contains(">RELEASE<"))
+                        && (l.contains("<version>[")
+                            || l.contains("<version>(")
+                            || l.contains(">LATEST<")
+                            || l.contains(">RELEASE<"))
                 })
                 .collect();
             (!floating.is_empty()).then(|| {
-                (format!("{} uses floating dependency versions: {}", manifest.path, floating.join(" ")),
-                 "Pin every dependency to an exact version.".to_string())
+                (
+                    format!(
+                        "{} uses floating dependency versions: {}",
+                        manifest.path,
+                        floating.join(" ")
+                    ),
+                    "Pin every dependency to an exact version.".to_string(),
+                )
             })
         }
         _ if name.starts_with("requirements") && name.ends_with(".txt") => {
@@ -161,7 +210,9 @@ fn problem(manifest: &FileInfo, text: &str, files: &[FileInfo]) -> Option<(Strin
             let unpinned: Vec<&str> = text
                 .lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
-                .filter(|l| !l.is_empty() && !l.starts_with('-') && !l.contains("==") && !l.contains(" @ "))
+                .filter(|l| {
+                    !l.is_empty() && !l.starts_with('-') && !l.contains("==") && !l.contains(" @ ")
+                })
                 .collect();
             (!unpinned.is_empty()).then(|| {
                 let shown: Vec<&str> = unpinned.iter().take(5).copied().collect();
@@ -175,11 +226,16 @@ fn problem(manifest: &FileInfo, text: &str, files: &[FileInfo]) -> Option<(Strin
 }
 
 fn has_pep621_dependencies(text: &str) -> bool {
-    let Some(start) = text.find("\ndependencies") .or_else(|| text.starts_with("dependencies").then_some(0)) else {
+    let Some(start) = text
+        .find("\ndependencies")
+        .or_else(|| text.starts_with("dependencies").then_some(0))
+    else {
         return false;
     };
     let rest = &text[start..];
-    let Some(open) = rest.find('[') else { return false };
+    let Some(open) = rest.find('[') else {
+        return false;
+    };
     let body = &rest[open + 1..];
     body.trim_start().chars().next().is_some_and(|c| c != ']')
 }
@@ -208,7 +264,10 @@ mod tests {
             .file("pnpm-lock.yaml", "lockfileVersion: 9\n");
         assert!(lock_findings(repo).is_empty(), "workspace root lock counts");
         let repo = FakeRepo::new().file("package.json", r#"{"name":"x","scripts":{}}"#);
-        assert!(lock_findings(repo).is_empty(), "no dependencies, nothing to lock");
+        assert!(
+            lock_findings(repo).is_empty(),
+            "no dependencies, nothing to lock"
+        );
     }
 
     #[test]
@@ -224,20 +283,58 @@ mod tests {
 
     #[test]
     fn requirements_must_be_pinned() {
-        let repo = FakeRepo::new().file("requirements.txt", "flask==3.0.0\nrequests>=2\n# comment\n-r base.txt\n");
-        assert_eq!(lock_findings(repo), ["requirements.txt has 1 unpinned requirement(s): requests>=2"]);
+        let repo = FakeRepo::new().file(
+            "requirements.txt",
+            "flask==3.0.0\nrequests>=2\n# comment\n-r base.txt\n",
+        );
+        assert_eq!(
+            lock_findings(repo),
+            ["requirements.txt has 1 unpinned requirement(s): requests>=2"]
+        );
     }
 
     #[test]
     fn pyproject_poetry_gemfile_go_and_composer() {
         let pyproject = "[project]\nname='x'\ndependencies = [\n  'fastapi',\n]\n";
-        assert_eq!(lock_findings(FakeRepo::new().file("pyproject.toml", pyproject)).len(), 1);
-        assert!(lock_findings(FakeRepo::new().file("pyproject.toml", pyproject).file("uv.lock", "")).is_empty());
-        assert!(lock_findings(FakeRepo::new().file("pyproject.toml", "[project]\nname='x'\ndependencies = []\n")).is_empty());
-        assert_eq!(lock_findings(FakeRepo::new().file("Gemfile", "gem 'rails'\n")).len(), 1);
-        assert_eq!(lock_findings(FakeRepo::new().file("go.mod", "module x\nrequire y v1\n")).len(), 1);
-        assert!(lock_findings(FakeRepo::new().file("go.mod", "module x\nrequire y v1\n").file("go.sum", "")).is_empty());
-        assert_eq!(lock_findings(FakeRepo::new().file("composer.json", r#"{"require":{"a/b":"^1"}}"#)).len(), 1);
+        assert_eq!(
+            lock_findings(FakeRepo::new().file("pyproject.toml", pyproject)).len(),
+            1
+        );
+        assert!(
+            lock_findings(
+                FakeRepo::new()
+                    .file("pyproject.toml", pyproject)
+                    .file("uv.lock", "")
+            )
+            .is_empty()
+        );
+        assert!(
+            lock_findings(
+                FakeRepo::new().file("pyproject.toml", "[project]\nname='x'\ndependencies = []\n")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            lock_findings(FakeRepo::new().file("Gemfile", "gem 'rails'\n")).len(),
+            1
+        );
+        assert_eq!(
+            lock_findings(FakeRepo::new().file("go.mod", "module x\nrequire y v1\n")).len(),
+            1
+        );
+        assert!(
+            lock_findings(
+                FakeRepo::new()
+                    .file("go.mod", "module x\nrequire y v1\n")
+                    .file("go.sum", "")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            lock_findings(FakeRepo::new().file("composer.json", r#"{"require":{"a/b":"^1"}}"#))
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -36,7 +36,11 @@ mod tests {
     use shipready_sdk::testing::FakeRepo;
 
     fn missing(repo: FakeRepo) -> bool {
-        repo.run::<Delivery>().unwrap().findings.iter().any(|f| f.rule == "delivery/readme-missing")
+        repo.run::<Delivery>()
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.rule == "delivery/readme-missing")
     }
 
     #[test]

@@ -50,7 +50,13 @@ pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
         return Ok(());
     }
     let inline = cx.search(
-        &[Pattern::new(0, r"#\[(test|tokio::test|cfg\(test\))\]").keywords(&["#[test", "#[cfg(test", "#[tokio::test"])],
+        &[
+            Pattern::new(0, r"#\[(test|tokio::test|cfg\(test\))\]").keywords(&[
+                "#[test",
+                "#[cfg(test",
+                "#[tokio::test",
+            ]),
+        ],
         &["*.rs"],
     )?;
     if inline.hits.is_empty() {
@@ -70,7 +76,10 @@ mod tests {
 
     fn missing(repo: FakeRepo) -> bool {
         let outcome = repo.run::<Delivery>().unwrap();
-        outcome.findings.iter().any(|f| f.rule == "delivery/tests-missing")
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule == "delivery/tests-missing")
     }
 
     #[test]
@@ -80,15 +89,26 @@ mod tests {
 
     #[test]
     fn test_files_of_any_ecosystem_count() {
-        for test in ["pkg/x_test.go", "tests/test_app.py", "web/src/App.test.tsx", "spec/user_spec.rb",
-                     "src/test/java/AppTest.java"] {
-            assert!(!missing(FakeRepo::new().file("app/main.py", "x\n").file(test, "x\n")), "{test}");
+        for test in [
+            "pkg/x_test.go",
+            "tests/test_app.py",
+            "web/src/App.test.tsx",
+            "spec/user_spec.rb",
+            "src/test/java/AppTest.java",
+        ] {
+            assert!(
+                !missing(FakeRepo::new().file("app/main.py", "x\n").file(test, "x\n")),
+                "{test}"
+            );
         }
     }
 
     #[test]
     fn rust_inline_unit_tests_count() {
-        let repo = FakeRepo::new().file("src/lib.rs", "#[cfg(test)]\nmod tests {\n  #[test]\n  fn t() {}\n}\n");
+        let repo = FakeRepo::new().file(
+            "src/lib.rs",
+            "#[cfg(test)]\nmod tests {\n  #[test]\n  fn t() {}\n}\n",
+        );
         assert!(!missing(repo));
     }
 }

@@ -23,10 +23,13 @@ pub struct Guest {
 /// Package names of the crates directly under `dir` (each `dir/*/Cargo.toml`), sorted.
 pub fn packages_in(dir: &Path) -> Vec<String> {
     let mut names = Vec::new();
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
     for entry in entries.flatten() {
         let manifest = entry.path().join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
         println!("cargo:rerun-if-changed={}", manifest.display());
         let name = text
             .lines()
@@ -69,7 +72,8 @@ pub fn build_dir(workspace: &Path, crates_dir: &Path) -> Vec<Guest> {
     }
     // Share one guest target directory between the debug and release builds
     // of the host: target/<profile>/build/<pkg>/out -> target/wasm-guests.
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts"));
+    let out_dir =
+        PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set for build scripts"));
     let target_dir = out_dir
         .ancestors()
         .nth(4)
@@ -85,10 +89,19 @@ pub fn build_dir(workspace: &Path, crates_dir: &Path) -> Vec<Guest> {
     for p in &packages {
         cmd.args(["-p", p]);
     }
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET", "RUSTC_WORKSPACE_WRAPPER"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("running cargo for the guest crates: {e}"));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("running cargo for the guest crates: {e}"));
     if !status.success() {
         panic!("building the guest crates {packages:?} for {TARGET} failed (see the errors above)");
     }
@@ -114,7 +127,9 @@ pub fn build_dir(workspace: &Path, crates_dir: &Path) -> Vec<Guest> {
 fn dep_info_sources(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let Some((_, deps)) = line.split_once(": ") else { continue };
+        let Some((_, deps)) = line.split_once(": ") else {
+            continue;
+        };
         let mut current = String::new();
         let mut chars = deps.chars().peekable();
         while let Some(c) = chars.next() {
@@ -142,7 +157,13 @@ fn dep_info_sources(text: &str) -> Vec<String> {
 pub fn table(name: &str, guests: &[Guest]) -> String {
     let mut src = format!("pub static {name}: &[(&str, &[u8])] = &[\n");
     for g in guests {
-        writeln!(src, "    ({:?}, include_bytes!({:?})),", g.package, g.wasm.display().to_string()).unwrap();
+        writeln!(
+            src,
+            "    ({:?}, include_bytes!({:?})),",
+            g.package,
+            g.wasm.display().to_string()
+        )
+        .unwrap();
     }
     src.push_str("];\n");
     src
@@ -152,7 +173,8 @@ pub fn table(name: &str, guests: &[Guest]) -> String {
 mod tests {
     #[test]
     fn dep_info_with_escaped_spaces() {
-        let deps = super::dep_info_sources("/t/x.wasm: /src/a.rs /src/my\\ file.rs\n\n/src/a.rs:\n");
+        let deps =
+            super::dep_info_sources("/t/x.wasm: /src/a.rs /src/my\\ file.rs\n\n/src/a.rs:\n");
         assert_eq!(deps, ["/src/a.rs", "/src/my file.rs"]);
     }
 }

@@ -20,7 +20,9 @@ pub enum EngineError {
     Config(String),
     #[error("not a WebAssembly file (it does not start with the `\\0asm` magic)")]
     NotWasm,
-    #[error("a core WebAssembly module, not a component: build the check for the `wasm32-wasip2` target (`cargo build --target wasm32-wasip2`)")]
+    #[error(
+        "a core WebAssembly module, not a component: build the check for the `wasm32-wasip2` target (`cargo build --target wasm32-wasip2`)"
+    )]
     CoreModule,
     #[error("invalid WebAssembly component: {0}")]
     Invalid(String),
@@ -52,7 +54,8 @@ impl Engine {
         // Virtual address space reserved per memory: keep it modest so many
         // checks can run at once; growth past it is copied, not refused.
         config.memory_reservation(1 << 30);
-        let inner = wasmtime::Engine::new(&config).map_err(|e| EngineError::Config(format!("{e:#}")))?;
+        let inner =
+            wasmtime::Engine::new(&config).map_err(|e| EngineError::Config(format!("{e:#}")))?;
         Ok(Engine { inner, cache })
     }
 
@@ -79,10 +82,13 @@ impl Engine {
             return Err(EngineError::CoreModule);
         }
         let Some(root) = &self.cache else {
-            let c = Component::new(&self.inner, bytes).map_err(|e| EngineError::Invalid(format!("{e:#}")))?;
+            let c = Component::new(&self.inner, bytes)
+                .map_err(|e| EngineError::Invalid(format!("{e:#}")))?;
             return Ok((c, Compiled::Fresh));
         };
-        let path = self.compat_dir(root).join(format!("{}.cwasm", hex::encode(Sha256::digest(bytes))));
+        let path = self
+            .compat_dir(root)
+            .join(format!("{}.cwasm", hex::encode(Sha256::digest(bytes))));
         if path.exists() {
             // SAFETY: the file was written by `precompile_component` of an
             // engine with the same compatibility hash, into the user's own
@@ -130,7 +136,10 @@ mod tests {
     #[test]
     fn rejects_non_wasm_and_core_modules_with_a_clear_reason() {
         let engine = Engine::new(None).unwrap();
-        assert!(matches!(engine.component(b"hello"), Err(EngineError::NotWasm)));
+        assert!(matches!(
+            engine.component(b"hello"),
+            Err(EngineError::NotWasm)
+        ));
         let core = b"\0asm\x01\0\0\0";
         let err = engine.component(core).unwrap_err();
         assert!(err.to_string().contains("wasm32-wasip2"), "{err}");

@@ -48,17 +48,30 @@ impl Capability {
 /// Where a check's component comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    Builtin { package: &'static str, bytes: &'static [u8] },
-    Plugin { path: PathBuf },
+    Builtin {
+        package: &'static str,
+        bytes: &'static [u8],
+    },
+    Plugin {
+        path: PathBuf,
+    },
 }
 
 impl Source {
     /// The id to report under when the check fails before `describe()` answers.
     pub fn fallback_id(&self) -> String {
         match self {
-            Source::Builtin { package, .. } => package.trim_start_matches("shipready-check-").to_string(),
+            Source::Builtin { package, .. } => {
+                package.trim_start_matches("shipready-check-").to_string()
+            }
             Source::Plugin { path } => {
-                format!("plugin:{}", path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()))
+                format!(
+                    "plugin:{}",
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned()
+                    )
+                )
             }
         }
     }
@@ -141,7 +154,10 @@ impl Runner {
 
     /// `describe()` every source (for `shipready checks` and `explain`).
     pub fn describe(&self, sources: &[Source], limits: Limits) -> Vec<Outcome> {
-        let opts = RunOptions { limits, ..RunOptions::default() };
+        let opts = RunOptions {
+            limits,
+            ..RunOptions::default()
+        };
         self.each(sources, None, &opts, Mode::Describe, &|_| {})
     }
 
@@ -203,28 +219,45 @@ impl Runner {
             done.store(true, Ordering::Relaxed);
             ticker.join().expect("epoch ticker");
         });
-        results.into_inner().expect("results lock").into_iter().flatten().collect()
+        results
+            .into_inner()
+            .expect("results lock")
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// Load, describe and (in `Run` mode) run one check. `None` when the
     /// check is filtered out.
-    fn one(&self, source: &Source, repo: Option<Arc<RepoIndex>>, opts: &RunOptions, mode: Mode) -> Option<Outcome> {
+    fn one(
+        &self,
+        source: &Source,
+        repo: Option<Arc<RepoIndex>>,
+        opts: &RunOptions,
+        mode: Mode,
+    ) -> Option<Outcome> {
         let started = Instant::now();
-        let fail = |id: String, info: Option<CheckInfo>, reason: String, logs: Vec<String>, compiled| Outcome {
-            run: CheckRun {
-                id,
-                source: source.report_source(),
-                info,
-                status: RunStatus::Error(reason),
-                findings: Vec::new(),
-                not_applicable: Vec::new(),
-                duration_ms: started.elapsed().as_millis() as u64,
-            },
-            logs,
-            compiled,
-        };
+        let fail =
+            |id: String, info: Option<CheckInfo>, reason: String, logs: Vec<String>, compiled| {
+                Outcome {
+                    run: CheckRun {
+                        id,
+                        source: source.report_source(),
+                        info,
+                        status: RunStatus::Error(reason),
+                        findings: Vec::new(),
+                        not_applicable: Vec::new(),
+                        duration_ms: started.elapsed().as_millis() as u64,
+                    },
+                    logs,
+                    compiled,
+                }
+            };
         let fallback = source.fallback_id();
-        if mode == Mode::Run && is_filtered_out(&fallback, opts) && matches!(source, Source::Builtin { .. }) {
+        if mode == Mode::Run
+            && is_filtered_out(&fallback, opts)
+            && matches!(source, Source::Builtin { .. })
+        {
             return None;
         }
 
@@ -232,7 +265,15 @@ impl Runner {
             Source::Builtin { bytes, .. } => (*bytes).into(),
             Source::Plugin { path } => match std::fs::read(path) {
                 Ok(b) => b.into(),
-                Err(e) => return Some(fail(fallback, None, format!("cannot read {}: {e}", path.display()), vec![], None)),
+                Err(e) => {
+                    return Some(fail(
+                        fallback,
+                        None,
+                        format!("cannot read {}: {e}", path.display()),
+                        vec![],
+                        None,
+                    ));
+                }
             },
         };
         let (component, compiled) = match self.engine.component(&bytes) {
@@ -242,7 +283,11 @@ impl Runner {
         if let Err(reason) = check_contract(&component, &self.engine) {
             return Some(fail(fallback, None, reason, vec![], Some(compiled)));
         }
-        let pre = match self.linker.instantiate_pre(&component).and_then(v0_1::PluginPre::new) {
+        let pre = match self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(v0_1::PluginPre::new)
+        {
             Ok(p) => p,
             Err(e) => {
                 return Some(fail(
@@ -265,19 +310,39 @@ impl Runner {
             Ok(p) => p,
             Err(e) => {
                 let reason = failure_reason(&e, &store, &opts.limits, "instantiating");
-                return Some(fail(fallback, None, reason, take_logs(&mut store), Some(compiled)));
+                return Some(fail(
+                    fallback,
+                    None,
+                    reason,
+                    take_logs(&mut store),
+                    Some(compiled),
+                ));
             }
         };
         let raw_info = match plugin.shipready_check_check().call_describe(&mut store) {
             Ok(i) => i,
             Err(e) => {
                 let reason = failure_reason(&e, &store, &opts.limits, "describe()");
-                return Some(fail(fallback, None, reason, take_logs(&mut store), Some(compiled)));
+                return Some(fail(
+                    fallback,
+                    None,
+                    reason,
+                    take_logs(&mut store),
+                    Some(compiled),
+                ));
             }
         };
         let info = match validate_info(raw_info) {
             Ok(i) => i,
-            Err(reason) => return Some(fail(fallback, None, reason, take_logs(&mut store), Some(compiled))),
+            Err(reason) => {
+                return Some(fail(
+                    fallback,
+                    None,
+                    reason,
+                    take_logs(&mut store),
+                    Some(compiled),
+                ));
+            }
         };
         let id = info.0.id.clone();
         if mode == Mode::Describe {
@@ -299,7 +364,10 @@ impl Runner {
             return None;
         }
         let (info, declared) = info;
-        store.data_mut().granted = declared.into_iter().filter(|c| !opts.denied.contains(c)).collect();
+        store.data_mut().granted = declared
+            .into_iter()
+            .filter(|c| !opts.denied.contains(c))
+            .collect();
         store.data_mut().info = info.clone();
 
         let ctx = v0_1::types::Context {
@@ -307,7 +375,12 @@ impl Runner {
             has_repo: repo.is_some(),
             is_git: repo.as_ref().is_some_and(|r| r.is_git()),
             urls: opts.urls.clone(),
-            settings: opts.settings.iter().find(|(c, _)| *c == id).map(|(_, s)| s.clone()).unwrap_or_default(),
+            settings: opts
+                .settings
+                .iter()
+                .find(|(c, _)| *c == id)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default(),
         };
         let result = call_run(&plugin, &mut store, ctx, &opts.limits);
         let logs = take_logs(&mut store);
@@ -331,7 +404,8 @@ impl Runner {
 }
 
 fn is_filtered_out(id: &str, opts: &RunOptions) -> bool {
-    (!opts.only.is_empty() && !opts.only.iter().any(|o| o == id)) || opts.skip.iter().any(|s| s == id)
+    (!opts.only.is_empty() && !opts.only.iter().any(|o| o == id))
+        || opts.skip.iter().any(|s| s == id)
 }
 
 fn take_logs(store: &mut Store<State>) -> Vec<String> {
@@ -354,7 +428,11 @@ fn check_contract(component: &Component, engine: &Engine) -> Result<(), String> 
                 return Err(format!(
                     "built against contract {}@{version} (`{name}`); this shipready supports {}",
                     contract::PACKAGE,
-                    contract::SUPPORTED.iter().map(|v| format!("{}@{v}", contract::PACKAGE)).collect::<Vec<_>>().join(", ")
+                    contract::SUPPORTED
+                        .iter()
+                        .map(|v| format!("{}@{v}", contract::PACKAGE))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -369,7 +447,12 @@ fn check_contract(component: &Component, engine: &Engine) -> Result<(), String> 
 }
 
 /// Why a call failed, in words a user can act on.
-fn failure_reason(e: &wasmtime::Error, store: &Store<State>, limits: &Limits, during: &str) -> String {
+fn failure_reason(
+    e: &wasmtime::Error,
+    store: &Store<State>,
+    limits: &Limits,
+    during: &str,
+) -> String {
     if let Some(violation) = &store.data().violation {
         return violation.clone();
     }
@@ -381,13 +464,19 @@ fn failure_reason(e: &wasmtime::Error, store: &Store<State>, limits: &Limits, du
         );
     }
     let stderr = store.data().stderr_text();
-    let detail = if stderr.is_empty() { String::new() } else { format!(": {}", last_chars(&stderr, 600)) };
+    let detail = if stderr.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", last_chars(&stderr, 600))
+    };
     match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => format!(
             "timed out after {} s during {during} (raise it with --timeout if the check is trusted)",
             limits.timeout.as_secs_f64()
         ),
-        Some(Trap::UnreachableCodeReached) => format!("trapped during {during}: the check panicked or aborted{detail}"),
+        Some(Trap::UnreachableCodeReached) => {
+            format!("trapped during {during}: the check panicked or aborted{detail}")
+        }
         Some(trap) => format!("trapped during {during}: {trap}{detail}"),
         None => format!("failed during {during}: {e:#}{detail}"),
     }
@@ -407,7 +496,8 @@ fn last_chars(s: &str, n: usize) -> &str {
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -415,11 +505,17 @@ fn is_kebab(s: &str) -> bool {
 /// Check `describe()`'s answer against the contract's rules.
 fn validate_info(raw: v0_1::types::CheckInfo) -> Result<(CheckInfo, Vec<Capability>), String> {
     if !is_kebab(&raw.id) {
-        return Err(format!("broke the contract: check id `{}` is not kebab-case", raw.id));
+        return Err(format!(
+            "broke the contract: check id `{}` is not kebab-case",
+            raw.id
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for rule in &raw.rules {
-        let ok = rule.id.strip_prefix(&format!("{}/", raw.id)).is_some_and(is_kebab);
+        let ok = rule
+            .id
+            .strip_prefix(&format!("{}/", raw.id))
+            .is_some_and(is_kebab);
         if !ok {
             return Err(format!(
                 "broke the contract: rule id `{}` must be `{}/<kebab-case-name>`",
@@ -427,10 +523,17 @@ fn validate_info(raw: v0_1::types::CheckInfo) -> Result<(CheckInfo, Vec<Capabili
             ));
         }
         if !seen.insert(rule.id.clone()) {
-            return Err(format!("broke the contract: rule `{}` is declared twice", rule.id));
+            return Err(format!(
+                "broke the contract: rule `{}` is declared twice",
+                rule.id
+            ));
         }
     }
-    let declared: Vec<Capability> = raw.capabilities.iter().map(|c| v0_1::capability(*c)).collect();
+    let declared: Vec<Capability> = raw
+        .capabilities
+        .iter()
+        .map(|c| v0_1::capability(*c))
+        .collect();
     let info = CheckInfo {
         id: raw.id,
         version: raw.version,
@@ -440,7 +543,12 @@ fn validate_info(raw: v0_1::types::CheckInfo) -> Result<(CheckInfo, Vec<Capabili
         rules: raw
             .rules
             .into_iter()
-            .map(|r| RuleInfo { id: r.id, title: r.title, severity: v0_1::severity(r.severity), docs: r.docs })
+            .map(|r| RuleInfo {
+                id: r.id,
+                title: r.title,
+                severity: v0_1::severity(r.severity),
+                docs: r.docs,
+            })
             .collect(),
     };
     Ok((info, declared))
@@ -460,7 +568,10 @@ fn call_run(
     match result {
         Ok(()) => {
             let state = store.data_mut();
-            Ok((std::mem::take(&mut state.findings), std::mem::take(&mut state.not_applicable)))
+            Ok((
+                std::mem::take(&mut state.findings),
+                std::mem::take(&mut state.not_applicable),
+            ))
         }
         Err(v0_1::types::CheckError::BadSettings(m)) => Err(format!("bad settings: {m}")),
         Err(v0_1::types::CheckError::Internal(m)) => Err(format!("the check failed: {m}")),
@@ -476,7 +587,10 @@ fn reject_duplicate_ids(outcomes: &mut [Outcome]) {
                 CheckSource::Builtin => "built in".to_string(),
                 CheckSource::Plugin(p) => format!("from {p}"),
             };
-            o.run.status = RunStatus::Error(format!("another check with id `{}` is already loaded ({from})", o.run.id));
+            o.run.status = RunStatus::Error(format!(
+                "another check with id `{}` is already loaded ({from})",
+                o.run.id
+            ));
             o.run.findings.clear();
             o.run.not_applicable.clear();
         } else {

@@ -44,7 +44,10 @@ impl State {
         State {
             wasi,
             table: ResourceTable::new(),
-            memory: MemoryCap { max: limits.memory_bytes, refused: None },
+            memory: MemoryCap {
+                max: limits.memory_bytes,
+                refused: None,
+            },
             granted: Vec::new(),
             repo,
             limits,
@@ -75,12 +78,17 @@ impl State {
 
     /// What the guest wrote to stderr (a panic message, usually), lossily decoded.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).trim().to_string()
+        String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_string()
     }
 }
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

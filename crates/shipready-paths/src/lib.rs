@@ -78,4 +78,3 @@ pub fn glob_from_root(glob: &str) -> String {
         format!("**/{glob}")
     }
 }
-

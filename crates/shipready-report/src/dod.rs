@@ -78,12 +78,22 @@ impl Definition {
         let mut ids = BTreeSet::new();
         for item in &def.items {
             if !ids.insert(item.id.as_str()) {
-                return Err(DodError::Invalid(format!("item `{}` is defined twice", item.id)));
+                return Err(DodError::Invalid(format!(
+                    "item `{}` is defined twice",
+                    item.id
+                )));
             }
             if item.rules.is_empty() {
-                return Err(DodError::Invalid(format!("item `{}` has no rules", item.id)));
+                return Err(DodError::Invalid(format!(
+                    "item `{}` has no rules",
+                    item.id
+                )));
             }
-            if let Some(p) = item.profiles.iter().find(|p| !PROFILES.contains(&p.as_str())) {
+            if let Some(p) = item
+                .profiles
+                .iter()
+                .find(|p| !PROFILES.contains(&p.as_str()))
+            {
                 return Err(DodError::Invalid(format!(
                     "item `{}`: unknown profile `{p}` (allowed: {})",
                     item.id,
@@ -98,8 +108,11 @@ impl Definition {
     /// plugins, or plugins that failed to load), so nothing is left unreported.
     fn with_custom_items(&self, runs: &[CheckRun]) -> Vec<ItemSpec> {
         let mut items = self.items.clone();
-        let covered: BTreeSet<&str> =
-            self.items.iter().flat_map(|i| i.rules.iter().map(|r| check_of(r))).collect();
+        let covered: BTreeSet<&str> = self
+            .items
+            .iter()
+            .flat_map(|i| i.rules.iter().map(|r| check_of(r)))
+            .collect();
         for run in runs.iter().filter(|r| !covered.contains(r.id.as_str())) {
             let (title, rules) = match &run.info {
                 Some(info) => (
@@ -112,7 +125,11 @@ impl Definition {
                 id: format!("custom.{}", run.id),
                 title,
                 area: Area::Custom,
-                rules: if rules.is_empty() { vec![format!("{}/*", run.id)] } else { rules },
+                rules: if rules.is_empty() {
+                    vec![format!("{}/*", run.id)]
+                } else {
+                    rules
+                },
                 profiles: PROFILES.iter().map(|p| p.to_string()).collect(),
                 requires: Vec::new(),
             });
@@ -121,8 +138,14 @@ impl Definition {
     }
 
     /// Evaluate every item against the check runs; return items and verdict.
-    pub fn evaluate(&self, runs: &[CheckRun], target: &Target, profile: &str) -> (Vec<Item>, Verdict) {
-        let runs_by_check: BTreeMap<&str, &CheckRun> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
+    pub fn evaluate(
+        &self,
+        runs: &[CheckRun],
+        target: &Target,
+        profile: &str,
+    ) -> (Vec<Item>, Verdict) {
+        let runs_by_check: BTreeMap<&str, &CheckRun> =
+            runs.iter().map(|r| (r.id.as_str(), r)).collect();
         let items: Vec<Item> = self
             .with_custom_items(runs)
             .iter()
@@ -133,7 +156,12 @@ impl Definition {
     }
 }
 
-fn evaluate_item(spec: &ItemSpec, runs: &BTreeMap<&str, &CheckRun>, target: &Target, profile: &str) -> Item {
+fn evaluate_item(
+    spec: &ItemSpec,
+    runs: &BTreeMap<&str, &CheckRun>,
+    target: &Target,
+    profile: &str,
+) -> Item {
     let item = |status: ItemStatus, reason: String, findings: Vec<String>| Item {
         id: spec.id.clone(),
         title: spec.title.clone(),
@@ -147,7 +175,11 @@ fn evaluate_item(spec: &ItemSpec, runs: &BTreeMap<&str, &CheckRun>, target: &Tar
     for req in &spec.requires {
         match req {
             Requirement::Git if !target.is_git => {
-                return item(ItemStatus::NotRun, "not a git repository: no history to inspect".into(), vec![]);
+                return item(
+                    ItemStatus::NotRun,
+                    "not a git repository: no history to inspect".into(),
+                    vec![],
+                );
             }
             Requirement::Url if target.urls.is_empty() => {
                 return item(ItemStatus::NotRun, "no --url given".into(), vec![]);
@@ -161,18 +193,36 @@ fn evaluate_item(spec: &ItemSpec, runs: &BTreeMap<&str, &CheckRun>, target: &Tar
         RunStatus::Error(reason) => Some((r, reason)),
         RunStatus::Ok => None,
     }) {
-        return item(ItemStatus::Error, format!("check `{}` failed: {reason}", run.id), vec![]);
+        return item(
+            ItemStatus::Error,
+            format!("check `{}` failed: {reason}", run.id),
+            vec![],
+        );
     }
     if ran.is_empty() {
         let names: Vec<String> = checks.iter().map(|c| format!("`{c}`")).collect();
-        return item(ItemStatus::NotRun, format!("check {} not run", names.join(", ")), vec![]);
+        return item(
+            ItemStatus::NotRun,
+            format!("check {} not run", names.join(", ")),
+            vec![],
+        );
     }
-    let decides = |rule: &str| spec.rules.iter().any(|r| r == rule || r.strip_suffix("/*") == Some(check_of(rule)));
-    let findings: Vec<&Finding> =
-        ran.iter().flat_map(|r| r.findings.iter()).filter(|f| decides(&f.rule)).collect();
+    let decides = |rule: &str| {
+        spec.rules
+            .iter()
+            .any(|r| r == rule || r.strip_suffix("/*") == Some(check_of(rule)))
+    };
+    let findings: Vec<&Finding> = ran
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .filter(|f| decides(&f.rule))
+        .collect();
     let fingerprints = findings.iter().map(|f| f.fingerprint.clone()).collect();
     if let Some(worst) = findings.iter().map(|f| f.severity).max() {
-        let first = findings.iter().find(|f| f.severity == worst).expect("worst exists");
+        let first = findings
+            .iter()
+            .find(|f| f.severity == worst)
+            .expect("worst exists");
         let status = if worst >= Severity::Medium {
             ItemStatus::Fail
         } else if worst == Severity::Low {
@@ -192,7 +242,11 @@ fn evaluate_item(spec: &ItemSpec, runs: &BTreeMap<&str, &CheckRun>, target: &Tar
         .filter(|n| decides(&n.rule))
         .map(|n| n.reason.as_str())
         .collect();
-    let rules_that_ran = spec.rules.iter().filter(|r| runs.contains_key(check_of(r))).count();
+    let rules_that_ran = spec
+        .rules
+        .iter()
+        .filter(|r| runs.contains_key(check_of(r)))
+        .count();
     if !not_applicable.is_empty() && not_applicable.len() >= rules_that_ran {
         let mut reasons: Vec<&str> = not_applicable.clone();
         reasons.dedup();
@@ -217,12 +271,18 @@ fn verdict(items: &[Item]) -> Verdict {
         count(ItemStatus::NotApplicable),
     );
     if blocking.is_empty() {
-        Verdict { ready: true, summary: format!("ready: every required item passes ({tally})") }
+        Verdict {
+            ready: true,
+            summary: format!("ready: every required item passes ({tally})"),
+        }
     } else {
         let n = blocking.len();
         Verdict {
             ready: false,
-            summary: format!("not ready: {n} required item{} blocking ({tally})", if n == 1 { "" } else { "s" }),
+            summary: format!(
+                "not ready: {n} required item{} blocking ({tally})",
+                if n == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -232,7 +292,12 @@ mod tests {
     use super::*;
     use crate::model::{CheckSource, NotApplicable};
 
-    fn run(id: &str, status: RunStatus, findings: Vec<(&str, Severity)>, na: Vec<&str>) -> CheckRun {
+    fn run(
+        id: &str,
+        status: RunStatus,
+        findings: Vec<(&str, Severity)>,
+        na: Vec<&str>,
+    ) -> CheckRun {
         CheckRun {
             id: id.into(),
             source: CheckSource::Builtin,
@@ -251,7 +316,13 @@ mod tests {
                     fingerprint: crate::model::fingerprint(rule, None, ""),
                 })
                 .collect(),
-            not_applicable: na.into_iter().map(|r| NotApplicable { rule: r.into(), reason: "nothing here".into() }).collect(),
+            not_applicable: na
+                .into_iter()
+                .map(|r| NotApplicable {
+                    rule: r.into(),
+                    reason: "nothing here".into(),
+                })
+                .collect(),
             duration_ms: 0,
         }
     }
@@ -279,7 +350,11 @@ mod tests {
     }
 
     fn target(is_git: bool) -> Target {
-        Target { path: Some(".".into()), is_git, urls: vec![] }
+        Target {
+            path: Some(".".into()),
+            is_git,
+            urls: vec![],
+        }
     }
 
     fn status(items: &[Item], id: &str) -> ItemStatus {
@@ -291,7 +366,13 @@ mod tests {
         let def = Definition::builtin();
         assert!(def.items.len() >= 10);
         for item in &def.items {
-            assert!(item.id.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '-'), "{}", item.id);
+            assert!(
+                item.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '-'),
+                "{}",
+                item.id
+            );
             for rule in &item.rules {
                 assert!(rule.contains('/'), "{rule}");
             }
@@ -301,32 +382,70 @@ mod tests {
     #[test]
     fn statuses() {
         let def = def();
-        let (items, v) = def.evaluate(&[run("c", RunStatus::Ok, vec![("c/one", Severity::High)], vec![])], &target(true), "merge");
+        let (items, v) = def.evaluate(
+            &[run(
+                "c",
+                RunStatus::Ok,
+                vec![("c/one", Severity::High)],
+                vec![],
+            )],
+            &target(true),
+            "merge",
+        );
         assert_eq!(status(&items, "a"), ItemStatus::Fail);
         assert_eq!(status(&items, "h"), ItemStatus::NotRun);
         assert!(!v.ready);
 
-        let (items, v) = def.evaluate(&[run("c", RunStatus::Ok, vec![("c/two", Severity::Low)], vec![])], &target(true), "merge");
+        let (items, v) = def.evaluate(
+            &[run(
+                "c",
+                RunStatus::Ok,
+                vec![("c/two", Severity::Low)],
+                vec![],
+            )],
+            &target(true),
+            "merge",
+        );
         assert_eq!(status(&items, "a"), ItemStatus::Warn);
         assert!(v.ready, "warnings do not block");
 
-        let (items, _) = def.evaluate(&[run("c", RunStatus::Ok, vec![], vec!["c/one", "c/two"])], &target(true), "merge");
+        let (items, _) = def.evaluate(
+            &[run("c", RunStatus::Ok, vec![], vec!["c/one", "c/two"])],
+            &target(true),
+            "merge",
+        );
         assert_eq!(status(&items, "a"), ItemStatus::NotApplicable);
 
-        let (items, _) = def.evaluate(&[run("c", RunStatus::Ok, vec![], vec!["c/one"])], &target(true), "merge");
-        assert_eq!(status(&items, "a"), ItemStatus::Pass, "one rule decided and passed");
+        let (items, _) = def.evaluate(
+            &[run("c", RunStatus::Ok, vec![], vec!["c/one"])],
+            &target(true),
+            "merge",
+        );
+        assert_eq!(
+            status(&items, "a"),
+            ItemStatus::Pass,
+            "one rule decided and passed"
+        );
     }
 
     #[test]
     fn an_errored_check_fails_closed() {
-        let (items, v) = def().evaluate(&[run("c", RunStatus::Error("trap".into()), vec![], vec![])], &target(true), "merge");
+        let (items, v) = def().evaluate(
+            &[run("c", RunStatus::Error("trap".into()), vec![], vec![])],
+            &target(true),
+            "merge",
+        );
         assert_eq!(status(&items, "a"), ItemStatus::Error);
         assert!(!v.ready);
     }
 
     #[test]
     fn history_items_are_not_run_outside_git_with_the_reason() {
-        let (items, _) = def().evaluate(&[run("s", RunStatus::Ok, vec![], vec![])], &target(false), "launch");
+        let (items, _) = def().evaluate(
+            &[run("s", RunStatus::Ok, vec![], vec![])],
+            &target(false),
+            "launch",
+        );
         let h = items.iter().find(|i| i.id == "h").unwrap();
         assert_eq!(h.status, ItemStatus::NotRun);
         assert!(h.reason.contains("not a git repository"));
@@ -334,8 +453,20 @@ mod tests {
 
     #[test]
     fn plugins_get_their_own_item() {
-        let (items, v) = def().evaluate(&[run("plugin:bad.wasm", RunStatus::Error("not a component".into()), vec![], vec![])], &target(true), "merge");
-        let custom = items.iter().find(|i| i.id == "custom.plugin:bad.wasm").unwrap();
+        let (items, v) = def().evaluate(
+            &[run(
+                "plugin:bad.wasm",
+                RunStatus::Error("not a component".into()),
+                vec![],
+                vec![],
+            )],
+            &target(true),
+            "merge",
+        );
+        let custom = items
+            .iter()
+            .find(|i| i.id == "custom.plugin:bad.wasm")
+            .unwrap();
         assert_eq!(custom.status, ItemStatus::Error);
         assert!(custom.reason.contains("not a component"));
         assert!(!v.ready);

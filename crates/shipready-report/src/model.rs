@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 /// The version of the JSON report layout.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Info,
@@ -62,7 +64,9 @@ pub struct CheckInfo {
     pub rules: Vec<RuleInfo>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub struct Span {
     pub start_line: u32,
@@ -71,7 +75,9 @@ pub struct Span {
     pub end_column: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Location {
     File { path: String, span: Option<Span> },
@@ -82,7 +88,10 @@ impl Location {
     /// `path:line` or the URL.
     pub fn display(&self) -> String {
         match self {
-            Location::File { path, span: Some(s) } => format!("{path}:{}", s.start_line),
+            Location::File {
+                path,
+                span: Some(s),
+            } => format!("{path}:{}", s.start_line),
             Location::File { path, span: None } => path.clone(),
             Location::Url { url } => url.clone(),
         }
@@ -157,7 +166,9 @@ pub struct CheckRun {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Area {
     Data,
@@ -186,7 +197,9 @@ impl Area {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemStatus {
     Pass,
@@ -289,8 +302,13 @@ impl Report {
         duration_ms: u64,
     ) -> Report {
         let (items, verdict) = definition.evaluate(&runs, &target, profile);
-        let mut findings: Vec<Finding> = runs.iter().flat_map(|r| r.findings.iter().cloned()).collect();
-        findings.sort_by(|a, b| (&a.rule, &a.location, &a.fingerprint).cmp(&(&b.rule, &b.location, &b.fingerprint)));
+        let mut findings: Vec<Finding> = runs
+            .iter()
+            .flat_map(|r| r.findings.iter().cloned())
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.rule, &a.location, &a.fingerprint).cmp(&(&b.rule, &b.location, &b.fingerprint))
+        });
         let mut checks = runs;
         checks.sort_by(|a, b| a.id.cmp(&b.id));
         Report {
@@ -310,7 +328,9 @@ impl Report {
 
     /// Whether any check failed to run to completion.
     pub fn has_errors(&self) -> bool {
-        self.checks.iter().any(|c| matches!(c.status, RunStatus::Error(_)))
+        self.checks
+            .iter()
+            .any(|c| matches!(c.status, RunStatus::Error(_)))
     }
 }
 
@@ -322,12 +342,20 @@ mod tests {
     fn fingerprint_ignores_lines_and_whitespace_but_not_path_or_rule() {
         let at = |line| Location::File {
             path: "Dockerfile".into(),
-            span: Some(Span { start_line: line, start_column: 1, end_line: line, end_column: 1 }),
+            span: Some(Span {
+                start_line: line,
+                start_column: 1,
+                end_line: line,
+                end_column: 1,
+            }),
         };
         let a = fingerprint("delivery/x", Some(&at(3)), "FROM  node");
         assert_eq!(a, fingerprint("delivery/x", Some(&at(9)), "FROM node"));
         assert_ne!(a, fingerprint("delivery/y", Some(&at(3)), "FROM node"));
-        let other = Location::File { path: "api/Dockerfile".into(), span: None };
+        let other = Location::File {
+            path: "api/Dockerfile".into(),
+            span: None,
+        };
         assert_ne!(a, fingerprint("delivery/x", Some(&other), "FROM node"));
         assert_eq!(a.len(), 32);
     }

@@ -66,7 +66,10 @@ pub struct Context {
 impl Context {
     /// The raw JSON value of a setting.
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -86,7 +89,11 @@ pub struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub fn new(ctx: Context, host: &'a dyn Host) -> Self {
-        Cx { ctx, host, pending: Vec::new() }
+        Cx {
+            ctx,
+            host,
+            pending: Vec::new(),
+        }
     }
 
     pub fn context(&self) -> &Context {
@@ -126,7 +133,10 @@ impl<'a> Cx<'a> {
 
     /// Say that `rule` had nothing to decide here, and why.
     pub fn not_applicable(&mut self, rule: &Rule, reason: impl Into<String>) {
-        let na = NotApplicable { rule: rule.id().to_string(), reason: reason.into() };
+        let na = NotApplicable {
+            rule: rule.id().to_string(),
+            reason: reason.into(),
+        };
         self.host.not_applicable(&na.rule, &na.reason);
     }
 

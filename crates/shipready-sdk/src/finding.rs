@@ -56,17 +56,31 @@ impl Finding {
 
     /// A file as a whole.
     pub fn at_file(mut self, path: impl Into<String>) -> Self {
-        self.location = Some(Location::File { path: path.into(), span: None });
+        self.location = Some(Location::File {
+            path: path.into(),
+            span: None,
+        });
         self
     }
 
     /// One whole line of a file.
     pub fn at_line(self, path: impl Into<String>, line: u32) -> Self {
-        self.at_span(path, Span { start_line: line, start_column: 1, end_line: line, end_column: 1 })
+        self.at_span(
+            path,
+            Span {
+                start_line: line,
+                start_column: 1,
+                end_line: line,
+                end_column: 1,
+            },
+        )
     }
 
     pub fn at_span(mut self, path: impl Into<String>, span: Span) -> Self {
-        self.location = Some(Location::File { path: path.into(), span: Some(span) });
+        self.location = Some(Location::File {
+            path: path.into(),
+            span: Some(span),
+        });
         self
     }
 

@@ -47,7 +47,11 @@ pub struct Pattern {
 
 impl Pattern {
     pub fn new(id: u32, regex: impl Into<String>) -> Self {
-        Pattern { id, regex: regex.into(), keywords: Vec::new() }
+        Pattern {
+            id,
+            regex: regex.into(),
+            keywords: Vec::new(),
+        }
     }
 
     /// Only run the regex on files containing one of these (case-insensitive).

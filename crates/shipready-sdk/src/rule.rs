@@ -37,7 +37,12 @@ impl Rule {
         severity: Severity,
         raw_docs: &'static str,
     ) -> Self {
-        Rule { id, title, severity, raw_docs }
+        Rule {
+            id,
+            title,
+            severity,
+            raw_docs,
+        }
     }
 
     pub fn id(&self) -> &'static str {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use crate::{
-    Capability, Check, Context, Cx, FileInfo, FileKind, Finding, Hit, Hits, Host, HostError,
-    Level, NotApplicable, Outcome, Pattern, Result,
+    Capability, Check, Context, Cx, FileInfo, FileKind, Finding, Hit, Hits, Host, HostError, Level,
+    NotApplicable, Outcome, Pattern, Result,
 };
 
 /// An in-memory target.
@@ -27,14 +27,19 @@ pub struct FakeRepo {
 impl FakeRepo {
     pub fn new() -> Self {
         FakeRepo {
-            ctx: Context { profile: "launch".into(), has_repo: true, ..Context::default() },
+            ctx: Context {
+                profile: "launch".into(),
+                has_repo: true,
+                ..Context::default()
+            },
             ..FakeRepo::default()
         }
     }
 
     /// Add a file.
     pub fn file(mut self, path: &str, content: impl AsRef<[u8]>) -> Self {
-        self.files.insert(path.to_string(), content.as_ref().to_vec());
+        self.files
+            .insert(path.to_string(), content.as_ref().to_vec());
         self
     }
 
@@ -47,12 +52,21 @@ impl FakeRepo {
     /// Run a check against this repository.
     pub fn run<C: Check>(&self) -> Result<Outcome> {
         let info = C::info();
-        let host = Granted { repo: self, granted: info.capabilities, outcome: RefCell::default() };
+        let host = Granted {
+            repo: self,
+            granted: info.capabilities,
+            outcome: RefCell::default(),
+        };
         let mut cx = Cx::new(self.ctx.clone(), &host);
         C::run(&mut cx)?;
         drop(cx);
         let outcome = host.outcome.into_inner();
-        for rule in outcome.findings.iter().map(|f| &f.rule).chain(outcome.not_applicable.iter().map(|n| &n.rule)) {
+        for rule in outcome
+            .findings
+            .iter()
+            .map(|f| &f.rule)
+            .chain(outcome.not_applicable.iter().map(|n| &n.rule))
+        {
             assert!(
                 info.rules.iter().any(|r| r.id() == rule),
                 "the check reported rule `{rule}`, which its info() does not declare"
@@ -75,7 +89,11 @@ struct Granted<'a> {
 
 impl Granted<'_> {
     fn require(&self, c: Capability) -> Result<(), HostError> {
-        if self.granted.contains(&c) { Ok(()) } else { Err(HostError::NotGranted(c)) }
+        if self.granted.contains(&c) {
+            Ok(())
+        } else {
+            Err(HostError::NotGranted(c))
+        }
     }
 
     fn matching(&self, globs: &[&str]) -> Result<Vec<(&String, &Vec<u8>)>, HostError> {
@@ -147,12 +165,16 @@ impl Host for Granted<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let mut hits = Vec::new();
         for (path, content) in self.matching(globs)? {
-            let Ok(text) = std::str::from_utf8(content) else { continue };
+            let Ok(text) = std::str::from_utf8(content) else {
+                continue;
+            };
             for (id, re) in &compiled {
                 for caps in re.captures_iter(text) {
                     let m = caps.get(0).expect("group 0");
                     let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-                    let line_end = text[m.start()..].find('\n').map_or(text.len(), |i| m.start() + i);
+                    let line_end = text[m.start()..]
+                        .find('\n')
+                        .map_or(text.len(), |i| m.start() + i);
                     hits.push(Hit {
                         pattern: *id,
                         path: path.clone(),
@@ -172,7 +194,10 @@ impl Host for Granted<'_> {
         hits.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
         });
-        Ok(Hits { hits, truncated: false })
+        Ok(Hits {
+            hits,
+            truncated: false,
+        })
     }
 
     fn log(&self, _level: Level, message: &str) {
@@ -187,6 +212,9 @@ impl Host for Granted<'_> {
         self.outcome
             .borrow_mut()
             .not_applicable
-            .push(NotApplicable { rule: rule.to_string(), reason: reason.to_string() });
+            .push(NotApplicable {
+                rule: rule.to_string(),
+                reason: reason.to_string(),
+            });
     }
 }

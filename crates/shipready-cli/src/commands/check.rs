@@ -27,8 +27,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     };
     let repo = match &path {
         Some(p) => {
-            let index = RepoIndex::build(p, &IndexOptions { max_file_size: args.max_file_size })
-                .with_context(|| format!("cannot check {}", p.display()))?;
+            let index = RepoIndex::build(
+                p,
+                &IndexOptions {
+                    max_file_size: args.max_file_size,
+                },
+            )
+            .with_context(|| format!("cannot check {}", p.display()))?;
             Some(Arc::new(index))
         }
         None => None,
@@ -43,7 +48,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
         if verbose {
             progress.suspend(|| {
                 let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "[{}] {} ms, compiled: {:?}", o.run.id, o.run.duration_ms, o.compiled);
+                let _ = writeln!(
+                    err,
+                    "[{}] {} ms, compiled: {:?}",
+                    o.run.id, o.run.duration_ms, o.compiled
+                );
                 for line in &o.logs {
                     let _ = writeln!(err, "[{}] {line}", o.run.id);
                 }
@@ -80,7 +89,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
 
 fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds, not {}", args.timeout);
+        bail!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        );
     }
     if args.memory_limit == 0 {
         bail!("--memory-limit must be at least 1 MiB");
@@ -91,13 +103,19 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
             Some(c) => denied.push(c),
             None => bail!(
                 "--deny {d}: unknown capability (known: {})",
-                Capability::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                Capability::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
     for url in &args.urls {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            bail!("--url {url}: give an origin with its scheme, for example https://app.example.com");
+            bail!(
+                "--url {url}: give an origin with its scheme, for example https://app.example.com"
+            );
         }
     }
     let defaults = RunOptions::default();
@@ -121,15 +139,24 @@ fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
 /// `--only` / `--skip` must name checks that exist. Built-in ids are known
 /// from their package names; plugin ids only after `describe()`, so with
 /// plugins loaded unknown names are left for the run to ignore.
-fn validate_only(only: &[String], skip: &[String], sources: &[shipready_host::Source]) -> anyhow::Result<()> {
-    let has_plugins = sources.iter().any(|s| matches!(s, shipready_host::Source::Plugin { .. }));
+fn validate_only(
+    only: &[String],
+    skip: &[String],
+    sources: &[shipready_host::Source],
+) -> anyhow::Result<()> {
+    let has_plugins = sources
+        .iter()
+        .any(|s| matches!(s, shipready_host::Source::Plugin { .. }));
     if has_plugins {
         return Ok(());
     }
     let known: Vec<String> = sources.iter().map(|s| s.fallback_id()).collect();
     for (flag, ids) in [("--only", only), ("--skip", skip)] {
         if let Some(bad) = ids.iter().find(|id| !known.contains(id)) {
-            bail!("{flag} {bad}: no such check (available: {})", known.join(", "));
+            bail!(
+                "{flag} {bad}: no such check (available: {})",
+                known.join(", ")
+            );
         }
     }
     Ok(())
@@ -159,12 +186,24 @@ fn emit(args: &CheckArgs, report: &Report) -> anyhow::Result<()> {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let text = render::render(report, format, Style { color, width: None });
+    // On a terminal the table fits its width; elsewhere (CI logs, files) it
+    // wraps at 120 columns.
+    let width = if to_terminal { None } else { Some(120) };
+    let text = render::render(report, format, Style { color, width });
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing the report to {}", path.display()))?;
-            let verdict = if report.verdict.ready { "READY" } else { "NOT READY" };
-            let rest = report.verdict.summary.split_once(": ").map_or("", |(_, r)| r);
+            std::fs::write(path, text)
+                .with_context(|| format!("writing the report to {}", path.display()))?;
+            let verdict = if report.verdict.ready {
+                "READY"
+            } else {
+                "NOT READY"
+            };
+            let rest = report
+                .verdict
+                .summary
+                .split_once(": ")
+                .map_or("", |(_, r)| r);
             eprintln!("{verdict}: {rest}; report written to {}", path.display());
         }
         None => {

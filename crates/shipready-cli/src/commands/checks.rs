@@ -31,14 +31,22 @@ pub fn run(args: ChecksArgs) -> anyhow::Result<Exit> {
             for o in &described {
                 match (&o.run.info, &o.run.status) {
                     (Some(info), RunStatus::Ok) => {
-                        let caps = if info.capabilities.is_empty() { "none".into() } else { info.capabilities.join(", ") };
+                        let caps = if info.capabilities.is_empty() {
+                            "none".into()
+                        } else {
+                            info.capabilities.join(", ")
+                        };
                         table.add_row(vec![
                             format!("{} {}", info.id, info.version),
                             String::new(),
                             format!("{}\ncapabilities: {caps}", info.summary),
                         ]);
                         for rule in &info.rules {
-                            table.add_row(vec![format!("  {}", rule.id), rule.severity.as_str().to_string(), rule.title.clone()]);
+                            table.add_row(vec![
+                                format!("  {}", rule.id),
+                                rule.severity.as_str().to_string(),
+                                rule.title.clone(),
+                            ]);
                         }
                     }
                     (_, status) => {
@@ -52,7 +60,10 @@ pub fn run(args: ChecksArgs) -> anyhow::Result<Exit> {
                 }
             }
             writeln!(out, "{table}")?;
-            writeln!(out, "\nRun `shipready explain <rule>` for a rule's documentation.")?;
+            writeln!(
+                out,
+                "\nRun `shipready explain <rule>` for a rule's documentation."
+            )?;
         }
     }
     Ok(exit)

@@ -19,11 +19,19 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Exit> {
         .flat_map(|info| info.rules.iter().map(move |r| (info, r)))
         .collect();
     let Some((info, rule)) = rules.iter().find(|(_, r)| r.id == args.rule) else {
-        let needle = args.rule.rsplit('/').next().unwrap_or(&args.rule).to_lowercase();
+        let needle = args
+            .rule
+            .rsplit('/')
+            .next()
+            .unwrap_or(&args.rule)
+            .to_lowercase();
         let similar: Vec<&str> = rules
             .iter()
             .map(|(_, r)| r.id.as_str())
-            .filter(|id| id.to_lowercase().contains(&needle) || needle.contains(id.rsplit('/').next().unwrap_or("")))
+            .filter(|id| {
+                id.to_lowercase().contains(&needle)
+                    || needle.contains(id.rsplit('/').next().unwrap_or(""))
+            })
             .collect();
         let hint = if similar.is_empty() {
             "run `shipready checks` to list every rule".to_string()
@@ -34,7 +42,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Exit> {
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}: {}", rule.id, rule.title)?;
-    writeln!(out, "check: {} {} · default severity: {}\n", info.id, info.version, rule.severity.as_str())?;
+    writeln!(
+        out,
+        "check: {} {} · default severity: {}\n",
+        info.id,
+        info.version,
+        rule.severity.as_str()
+    )?;
     writeln!(out, "{}", rule.docs)?;
     Ok(Exit::Ready)
 }

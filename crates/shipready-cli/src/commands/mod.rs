@@ -12,9 +12,15 @@ use crate::cli::PluginArgs;
 
 /// The runner, with the compiled-component cache unless `--no-cache`.
 pub fn runner(args: &PluginArgs) -> anyhow::Result<Runner> {
-    let cache = if args.no_cache { None } else { args.cache_dir.clone().or_else(Engine::default_cache_dir) };
+    let cache = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(Engine::default_cache_dir)
+    };
     let engine = Engine::new(cache).context("starting the WebAssembly engine")?;
-    Runner::new(engine).map_err(|e| anyhow::anyhow!("{e:#}")).context("linking the host services")
+    Runner::new(engine)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .context("linking the host services")
 }
 
 /// Built-in checks first, then each `--plugin` in the order given. A plugin
@@ -29,7 +35,11 @@ pub fn sources(args: &PluginArgs) -> anyhow::Result<Vec<Source>> {
             bail!(
                 "plugin {}: {}",
                 path.display(),
-                if path.exists() { "not a file" } else { "no such file (give the path to a .wasm component)" }
+                if path.exists() {
+                    "not a file"
+                } else {
+                    "no such file (give the path to a .wasm component)"
+                }
             );
         }
         sources.push(Source::Plugin { path: path.clone() });

@@ -38,9 +38,13 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> 
             let state = store.data();
             let max = state.limits.max_findings;
             if state.findings.len() + batch.len() > max {
-                return Err(state_violation(&mut store, format!("reported more than {max} findings, the cap")));
+                return Err(state_violation(
+                    &mut store,
+                    format!("reported more than {max} findings, the cap"),
+                ));
             }
-            let raw: Vec<types::Finding> = batch.iter(&mut store)?.collect::<wasmtime::Result<_>>()?;
+            let raw: Vec<types::Finding> =
+                batch.iter(&mut store)?.collect::<wasmtime::Result<_>>()?;
             for f in raw {
                 match convert_finding(f, &store.data().info, store.data().limits.max_field_bytes) {
                     Ok(f) => store.data_mut().findings.push(f),
@@ -55,14 +59,23 @@ pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> 
         |mut store: StoreContextMut<'_, State>, (rule, reason): (String, String)| {
             let state = store.data();
             if !state.info.rules.iter().any(|r| r.id == rule) {
-                let reason = format!("broke the contract: not-applicable names undeclared rule `{}`", clip(rule, 200));
+                let reason = format!(
+                    "broke the contract: not-applicable names undeclared rule `{}`",
+                    clip(rule, 200)
+                );
                 return Err(state_violation(&mut store, reason));
             }
             if state.not_applicable.len() >= state.info.rules.len() * 4 {
-                return Err(state_violation(&mut store, "broke the contract: too many not-applicable calls".into()));
+                return Err(state_violation(
+                    &mut store,
+                    "broke the contract: too many not-applicable calls".into(),
+                ));
             }
             let max = state.limits.max_field_bytes;
-            store.data_mut().not_applicable.push(NotApplicable { rule, reason: clip(reason, max) });
+            store.data_mut().not_applicable.push(NotApplicable {
+                rule,
+                reason: clip(reason, max),
+            });
             Ok(())
         },
     )?;
@@ -119,7 +132,12 @@ fn convert_finding(f: types::Finding, info: &CheckInfo, max: usize) -> Result<Fi
     });
     let message = clip(f.message, max);
     let evidence = f.evidence.map(|e| clip(e, max));
-    let key = f.fingerprint.as_deref().or(evidence.as_deref()).unwrap_or(&message).to_string();
+    let key = f
+        .fingerprint
+        .as_deref()
+        .or(evidence.as_deref())
+        .unwrap_or(&message)
+        .to_string();
     Ok(Finding {
         fingerprint: fingerprint(&rule.id, location.as_ref(), &key),
         rule: rule.id.clone(),
@@ -147,13 +165,16 @@ fn wit_capability(c: Capability) -> types::Capability {
 }
 
 impl State {
-    fn require(&self, c: Capability) -> Result<&crate::services::repo::RepoIndex, types::HostError> {
+    fn require(
+        &self,
+        c: Capability,
+    ) -> Result<&crate::services::repo::RepoIndex, types::HostError> {
         if !self.granted.contains(&c) {
             return Err(types::HostError::NotGranted(wit_capability(c)));
         }
-        self.repo
-            .as_deref()
-            .ok_or_else(|| types::HostError::Invalid("no repository is being checked (URL-only run)".into()))
+        self.repo.as_deref().ok_or_else(|| {
+            types::HostError::Invalid("no repository is being checked (URL-only run)".into())
+        })
     }
 }
 
@@ -187,7 +208,9 @@ impl repo::Host for State {
     }
 
     fn read(&mut self, path: String) -> Result<Vec<u8>, types::HostError> {
-        self.require(Capability::Repo)?.read(&path).map_err(host_error)
+        self.require(Capability::Repo)?
+            .read(&path)
+            .map_err(host_error)
     }
 }
 
@@ -201,7 +224,11 @@ impl search_wit::Host for State {
         let index = self.require(Capability::Search)?;
         let specs: Vec<PatternSpec> = patterns
             .into_iter()
-            .map(|p| PatternSpec { id: p.id, regex: p.regex, keywords: p.keywords })
+            .map(|p| PatternSpec {
+                id: p.id,
+                regex: p.regex,
+                keywords: p.keywords,
+            })
             .collect();
         let (hits, truncated) = search::search(index, &specs, &globs, max).map_err(host_error)?;
         Ok(search_wit::Hits {

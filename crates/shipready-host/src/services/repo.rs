@@ -42,7 +42,9 @@ pub struct IndexOptions {
 
 impl Default for IndexOptions {
     fn default() -> Self {
-        IndexOptions { max_file_size: 10 << 20 }
+        IndexOptions {
+            max_file_size: 10 << 20,
+        }
     }
 }
 
@@ -53,7 +55,10 @@ pub enum RepoError {
     #[error("{path}: not a directory (give the repository's root directory)")]
     NotADirectory { path: PathBuf },
     #[error("{path}: cannot read: {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Why a service call on the index failed (mapped to the contract's `host-error`).
@@ -111,20 +116,32 @@ pub fn compile_globs(globs: &[String]) -> Result<Option<GlobSet>, AccessError> {
             .map_err(|e| AccessError::Invalid(format!("glob `{g}`: {e}")))?;
         set.add(glob);
     }
-    set.build().map(Some).map_err(|e| AccessError::Invalid(e.to_string()))
+    set.build()
+        .map(Some)
+        .map_err(|e| AccessError::Invalid(e.to_string()))
 }
 
 impl RepoIndex {
     /// Walk and classify the directory `root`.
     pub fn build(root: &Path, options: &IndexOptions) -> Result<Self, RepoError> {
         let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => RepoError::Missing { path: root.to_path_buf() },
-            _ => RepoError::Unreadable { path: root.to_path_buf(), source },
+            std::io::ErrorKind::NotFound => RepoError::Missing {
+                path: root.to_path_buf(),
+            },
+            _ => RepoError::Unreadable {
+                path: root.to_path_buf(),
+                source,
+            },
         })?;
         if !meta.is_dir() {
-            return Err(RepoError::NotADirectory { path: root.to_path_buf() });
+            return Err(RepoError::NotADirectory {
+                path: root.to_path_buf(),
+            });
         }
-        std::fs::read_dir(root).map_err(|source| RepoError::Unreadable { path: root.to_path_buf(), source })?;
+        std::fs::read_dir(root).map_err(|source| RepoError::Unreadable {
+            path: root.to_path_buf(),
+            source,
+        })?;
         let root = root.to_path_buf();
         let is_git = root.join(".git").exists();
 
@@ -163,7 +180,12 @@ impl RepoIndex {
                                             FileKind::Text => {}
                                         }
                                         let language = shipready_paths::language_of(&path);
-                                        entry_out = Some(Entry { path, size, kind, language });
+                                        entry_out = Some(Entry {
+                                            path,
+                                            size,
+                                            kind,
+                                            language,
+                                        });
                                     }
                                     Err(_) => stat.unreadable += 1,
                                 }
@@ -186,8 +208,19 @@ impl RepoIndex {
             });
         let (mut files, stats) = found.into_inner().expect("walker lock");
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let by_path = files.iter().enumerate().map(|(i, e)| (e.path.clone(), i)).collect();
-        Ok(RepoIndex { root, files, by_path, stats, is_git, max_file_size: max })
+        let by_path = files
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.path.clone(), i))
+            .collect();
+        Ok(RepoIndex {
+            root,
+            files,
+            by_path,
+            stats,
+            is_git,
+            max_file_size: max,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -210,7 +243,11 @@ impl RepoIndex {
     /// Files matching any glob (all when empty), sorted by path.
     pub fn files(&self, globs: &[String]) -> Result<Vec<&Entry>, AccessError> {
         let set = compile_globs(globs)?;
-        Ok(self.files.iter().filter(|e| set.as_ref().is_none_or(|s| s.is_match(&e.path))).collect())
+        Ok(self
+            .files
+            .iter()
+            .filter(|e| set.as_ref().is_none_or(|s| s.is_match(&e.path)))
+            .collect())
     }
 
     pub fn entry(&self, path: &str) -> Option<&Entry> {
@@ -219,18 +256,21 @@ impl RepoIndex {
 
     /// The bytes of a listed file under the size limit.
     pub fn read(&self, path: &str) -> Result<Vec<u8>, AccessError> {
-        let entry = self
-            .entry(path)
-            .ok_or_else(|| AccessError::Invalid(format!("`{path}` is not a file of the repository")))?;
+        let entry = self.entry(path).ok_or_else(|| {
+            AccessError::Invalid(format!("`{path}` is not a file of the repository"))
+        })?;
         if entry.kind == FileKind::TooLarge {
             return Err(AccessError::Io(format!(
                 "`{path}` is {} bytes, over the {}-byte file size limit",
                 entry.size, self.max_file_size
             )));
         }
-        let bytes = std::fs::read(self.root.join(&entry.path)).map_err(|e| AccessError::Io(format!("`{path}`: {e}")))?;
+        let bytes = std::fs::read(self.root.join(&entry.path))
+            .map_err(|e| AccessError::Io(format!("`{path}`: {e}")))?;
         if bytes.len() as u64 > self.max_file_size {
-            return Err(AccessError::Io(format!("`{path}` grew over the file size limit")));
+            return Err(AccessError::Io(format!(
+                "`{path}` grew over the file size limit"
+            )));
         }
         Ok(bytes)
     }
@@ -269,8 +309,18 @@ mod tests {
         write(root, ".gitignore", b"ignored/\n");
         write(root, "ignored/secret.txt", b"x");
         write(root, ".git/config", b"[core]");
-        let index = RepoIndex::build(root, &IndexOptions { max_file_size: 1000 }).unwrap();
-        let kinds: Vec<(&str, FileKind)> = index.all().iter().map(|e| (e.path.as_str(), e.kind)).collect();
+        let index = RepoIndex::build(
+            root,
+            &IndexOptions {
+                max_file_size: 1000,
+            },
+        )
+        .unwrap();
+        let kinds: Vec<(&str, FileKind)> = index
+            .all()
+            .iter()
+            .map(|e| (e.path.as_str(), e.kind))
+            .collect();
         assert_eq!(
             kinds,
             [
@@ -285,8 +335,17 @@ mod tests {
         assert_eq!((s.files, s.binary, s.too_large, s.not_utf8), (5, 1, 1, 1));
         assert!(index.is_git());
         assert_eq!(index.entry("src/a.py").unwrap().language, Some("python"));
-        assert!(index.read("big.log").unwrap_err().to_string().contains("size limit"));
-        assert!(index.read("ignored/secret.txt").is_err(), "ignored files cannot be read");
+        assert!(
+            index
+                .read("big.log")
+                .unwrap_err()
+                .to_string()
+                .contains("size limit")
+        );
+        assert!(
+            index.read("ignored/secret.txt").is_err(),
+            "ignored files cannot be read"
+        );
         assert!(index.read("../etc/passwd").is_err());
     }
 
@@ -296,7 +355,14 @@ mod tests {
         write(dir.path(), "Dockerfile", b"FROM x");
         write(dir.path(), "api/Dockerfile", b"FROM x");
         let index = RepoIndex::build(dir.path(), &IndexOptions::default()).unwrap();
-        let paths = |g: &str| index.files(&[g.to_string()]).unwrap().iter().map(|e| e.path.clone()).collect::<Vec<_>>();
+        let paths = |g: &str| {
+            index
+                .files(&[g.to_string()])
+                .unwrap()
+                .iter()
+                .map(|e| e.path.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(paths("Dockerfile"), ["Dockerfile", "api/Dockerfile"]);
         assert_eq!(paths("/Dockerfile"), ["Dockerfile"]);
         assert_eq!(paths("api/*"), ["api/Dockerfile"]);
@@ -307,10 +373,14 @@ mod tests {
     fn missing_and_non_directory_roots_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope");
-        let err = RepoIndex::build(&missing, &IndexOptions::default()).err().unwrap();
+        let err = RepoIndex::build(&missing, &IndexOptions::default())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("nope"), "{err}");
         write(dir.path(), "file", b"x");
-        let err = RepoIndex::build(&dir.path().join("file"), &IndexOptions::default()).err().unwrap();
+        let err = RepoIndex::build(&dir.path().join("file"), &IndexOptions::default())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("not a directory"), "{err}");
     }
 

@@ -87,7 +87,11 @@ fn compile(patterns: &[PatternSpec]) -> Result<Compiled, AccessError> {
             .map_err(|e| AccessError::Invalid(format!("keywords: {e}")))?;
         Some((ac, owners))
     };
-    Ok(Compiled { regexes, always, keywords })
+    Ok(Compiled {
+        regexes,
+        always,
+        keywords,
+    })
 }
 
 /// Run `patterns` over the text files matching `globs`. Returns the hits
@@ -100,7 +104,11 @@ pub fn search(
     max_hits: usize,
 ) -> Result<(Vec<Hit>, bool), AccessError> {
     let compiled = compile(patterns)?;
-    let files: Vec<_> = index.files(globs)?.into_iter().filter(|e| e.kind == FileKind::Text).collect();
+    let files: Vec<_> = index
+        .files(globs)?
+        .into_iter()
+        .filter(|e| e.kind == FileKind::Text)
+        .collect();
     let count = AtomicUsize::new(0);
     let truncated = AtomicBool::new(false);
     let mut hits: Vec<Hit> = files
@@ -110,7 +118,9 @@ pub fn search(
             if truncated.load(Ordering::Relaxed) {
                 return out;
             }
-            let Some(text) = index.read_text(entry) else { return out };
+            let Some(text) = index.read_text(entry) else {
+                return out;
+            };
             let mut active = vec![false; compiled.regexes.len()];
             for &i in &compiled.always {
                 active[i] = true;
@@ -135,11 +145,15 @@ pub fn search(
                         return out;
                     }
                     let starts = line_starts.get_or_insert_with(|| {
-                        std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+                        std::iter::once(0)
+                            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                            .collect()
                     });
                     let line = starts.partition_point(|&s| s <= m.start());
                     let line_start = starts[line - 1];
-                    let line_end = text[line_start..].find('\n').map_or(text.len(), |e| line_start + e);
+                    let line_end = text[line_start..]
+                        .find('\n')
+                        .map_or(text.len(), |e| line_start + e);
                     out.push(Hit {
                         pattern: *id,
                         path: entry.path.clone(),
@@ -147,14 +161,20 @@ pub fn search(
                         column: (m.start() - line_start + 1) as u32,
                         matched: clip(m.as_str()),
                         line_text: clip(text[line_start..line_end].trim_end_matches('\r')),
-                        groups: caps.iter().skip(1).map(|g| g.map_or(String::new(), |g| clip(g.as_str()))).collect(),
+                        groups: caps
+                            .iter()
+                            .skip(1)
+                            .map(|g| g.map_or(String::new(), |g| clip(g.as_str())))
+                            .collect(),
                     });
                 }
             }
             out
         })
         .collect();
-    hits.sort_by(|a, b| (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern)));
+    hits.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
+    });
     let truncated = truncated.load(Ordering::Relaxed);
     hits.truncate(max_hits);
     Ok((hits, truncated))
@@ -177,17 +197,34 @@ mod tests {
     }
 
     fn pat(id: u32, regex: &str, keywords: &[&str]) -> PatternSpec {
-        PatternSpec { id, regex: regex.into(), keywords: keywords.iter().map(|s| s.to_string()).collect() }
+        PatternSpec {
+            id,
+            regex: regex.into(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
     fn positions_groups_and_order() {
-        let (_d, idx) = index(&[("b.txt", "x\n  key=AKIA1234\n"), ("a.txt", "AKIA9999 and AKIA0000\n")]);
-        let (hits, truncated) = search(&idx, &[pat(7, r"AKIA(\d{4})", &["akia"])], &[], 100).unwrap();
+        let (_d, idx) = index(&[
+            ("b.txt", "x\n  key=AKIA1234\n"),
+            ("a.txt", "AKIA9999 and AKIA0000\n"),
+        ]);
+        let (hits, truncated) =
+            search(&idx, &[pat(7, r"AKIA(\d{4})", &["akia"])], &[], 100).unwrap();
         assert!(!truncated);
-        let got: Vec<(&str, u32, u32, &str)> =
-            hits.iter().map(|h| (h.path.as_str(), h.line, h.column, h.groups[0].as_str())).collect();
-        assert_eq!(got, [("a.txt", 1, 1, "9999"), ("a.txt", 1, 14, "0000"), ("b.txt", 2, 7, "1234")]);
+        let got: Vec<(&str, u32, u32, &str)> = hits
+            .iter()
+            .map(|h| (h.path.as_str(), h.line, h.column, h.groups[0].as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a.txt", 1, 1, "9999"),
+                ("a.txt", 1, 14, "0000"),
+                ("b.txt", 2, 7, "1234")
+            ]
+        );
         assert_eq!(hits[2].line_text, "  key=AKIA1234");
     }
 

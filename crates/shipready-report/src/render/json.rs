@@ -37,12 +37,18 @@ mod tests {
     /// `SHIPREADY_UPDATE_SCHEMA=1 cargo test -p shipready-report`.
     #[test]
     fn committed_schema_is_current() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reports/report.schema.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../reports/report.schema.json"
+        );
         let current = schema();
         if std::env::var_os("SHIPREADY_UPDATE_SCHEMA").is_some() {
             std::fs::write(path, &current).unwrap();
         }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(committed == current, "reports/report.schema.json is stale: run SHIPREADY_UPDATE_SCHEMA=1 cargo test -p shipready-report");
+        assert!(
+            committed == current,
+            "reports/report.schema.json is stale: run SHIPREADY_UPDATE_SCHEMA=1 cargo test -p shipready-report"
+        );
     }
 }

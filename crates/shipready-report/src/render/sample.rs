@@ -5,22 +5,28 @@ use crate::dod::Definition;
 use crate::model::*;
 
 pub fn report() -> Report {
-    let finding = |rule: &str, severity, message: &str, path: Option<(&str, u32)>, evidence: Option<&str>| {
-        let location = path.map(|(p, line)| Location::File {
-            path: p.into(),
-            span: Some(Span { start_line: line, start_column: 1, end_line: line, end_column: 1 }),
-        });
-        Finding {
-            rule: rule.into(),
-            check: "delivery".into(),
-            severity,
-            message: message.into(),
-            fingerprint: fingerprint(rule, location.as_ref(), evidence.unwrap_or(message)),
-            location,
-            evidence: evidence.map(String::from),
-            remediation: Some("Fix it like the docs say.".into()),
-        }
-    };
+    let finding =
+        |rule: &str, severity, message: &str, path: Option<(&str, u32)>, evidence: Option<&str>| {
+            let location = path.map(|(p, line)| Location::File {
+                path: p.into(),
+                span: Some(Span {
+                    start_line: line,
+                    start_column: 1,
+                    end_line: line,
+                    end_column: 1,
+                }),
+            });
+            Finding {
+                rule: rule.into(),
+                check: "delivery".into(),
+                severity,
+                message: message.into(),
+                fingerprint: fingerprint(rule, location.as_ref(), evidence.unwrap_or(message)),
+                location,
+                evidence: evidence.map(String::from),
+                remediation: Some("Fix it like the docs say.".into()),
+            }
+        };
     let delivery = CheckRun {
         id: "delivery".into(),
         source: CheckSource::Builtin,
@@ -34,12 +40,32 @@ pub fn report() -> Report {
         }),
         status: RunStatus::Ok,
         findings: vec![
-            finding("delivery/ci-missing", Severity::High, "No CI configuration found", None, None),
-            finding("delivery/dockerfile-runs-as-root", Severity::Medium, "The container's final stage runs as root",
-                Some(("Dockerfile", 1)), Some("final stage FROM node:20 has no USER")),
-            finding("delivery/readme-missing", Severity::Low, "No README at the repository root", None, None),
+            finding(
+                "delivery/ci-missing",
+                Severity::High,
+                "No CI configuration found",
+                None,
+                None,
+            ),
+            finding(
+                "delivery/dockerfile-runs-as-root",
+                Severity::Medium,
+                "The container's final stage runs as root",
+                Some(("Dockerfile", 1)),
+                Some("final stage FROM node:20 has no USER"),
+            ),
+            finding(
+                "delivery/readme-missing",
+                Severity::Low,
+                "No README at the repository root",
+                None,
+                None,
+            ),
         ],
-        not_applicable: vec![NotApplicable { rule: "delivery/env-file-committed".into(), reason: "no .env file in the repository".into() }],
+        not_applicable: vec![NotApplicable {
+            rule: "delivery/env-file-committed".into(),
+            reason: "no .env file in the repository".into(),
+        }],
         duration_ms: 12,
     };
     let broken = CheckRun {
@@ -51,7 +77,26 @@ pub fn report() -> Report {
         not_applicable: vec![],
         duration_ms: 0,
     };
-    let target = Target { path: Some("fixtures/app".into()), is_git: false, urls: vec![] };
-    let stats = ScanStats { files: 1234, bytes: 5_678_901, binary: 3, too_large: 1, not_utf8: 2, symlinks: 1, unreadable: 0 };
-    Report::assemble(&Definition::builtin(), vec![delivery, broken], target, "launch", stats, 42)
+    let target = Target {
+        path: Some("fixtures/app".into()),
+        is_git: false,
+        urls: vec![],
+    };
+    let stats = ScanStats {
+        files: 1234,
+        bytes: 5_678_901,
+        binary: 3,
+        too_large: 1,
+        not_utf8: 2,
+        symlinks: 1,
+        unreadable: 0,
+    };
+    Report::assemble(
+        &Definition::builtin(),
+        vec![delivery, broken],
+        target,
+        "launch",
+        stats,
+        42,
+    )
 }

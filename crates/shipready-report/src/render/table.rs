@@ -2,7 +2,7 @@
 //! status and why, then the findings with evidence and fix, then the checks
 //! that ran, what was scanned, and the verdict last, where the eye lands.
 
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, LineStyle, Table, TableStyle};
 
 use crate::model::{Area, CheckSource, ItemStatus, Report, RunStatus, Severity};
 
@@ -42,11 +42,25 @@ fn severity_cell(severity: Severity, style: Style) -> Cell {
     })
 }
 
-fn new_table(style: Style, header: &[&str]) -> Table {
+/// Lines above and below, under the header, and between rows only when rows
+/// span several lines.
+fn new_table(style: Style, header: &[&str], row_separators: bool) -> Table {
+    let line = LineStyle::none().fill('─').junction('─');
+    let mut table_style = TableStyle::new()
+        .top_border(line)
+        .header_separator(line)
+        .bottom_border(line);
+    if row_separators {
+        table_style = table_style.row_separator(line);
+    }
     let mut t = Table::new();
-    t.load_style(presets::UTF8_HORIZONTAL_ONLY)
+    t.load_style(table_style)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
+        .set_header(
+            header
+                .iter()
+                .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
+        );
     if let Some(w) = style.width {
         t.set_width(w);
     }
@@ -73,7 +87,14 @@ fn thousands(n: u64) -> String {
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     let target = match (&report.target.path, report.target.urls.is_empty()) {
-        (Some(p), _) => format!("{p}{}", if report.target.is_git { " (git)" } else { " (not a git repository)" }),
+        (Some(p), _) => format!(
+            "{p}{}",
+            if report.target.is_git {
+                " (git)"
+            } else {
+                " (not a git repository)"
+            }
+        ),
         (None, false) => report.target.urls.join(", "),
         (None, true) => "nothing".into(),
     };
@@ -82,14 +103,22 @@ pub fn render(report: &Report, style: Style) -> String {
         report.tool, report.tool_version, report.profile, target
     ));
 
-    let mut items = new_table(style, &["Area", "Definition of done", "Status", "Why"]);
+    let mut items = new_table(
+        style,
+        &["Area", "Definition of done", "Status", "Why"],
+        false,
+    );
     let mut areas: Vec<Area> = report.items.iter().map(|i| i.area).collect();
     areas.sort();
     areas.dedup();
     for area in areas {
         let mut first = true;
         for item in report.items.iter().filter(|i| i.area == area) {
-            let title = if item.required { item.title.clone() } else { format!("{} (optional)", item.title) };
+            let title = if item.required {
+                item.title.clone()
+            } else {
+                format!("{} (optional)", item.title)
+            };
             items.add_row(vec![
                 Cell::new(if first { area.as_str() } else { "" }),
                 Cell::new(title),
@@ -104,7 +133,11 @@ pub fn render(report: &Report, style: Style) -> String {
 
     if !report.findings.is_empty() {
         out.push_str(&format!("\nFindings ({})\n", report.findings.len()));
-        let mut findings = new_table(style, &["Severity", "Rule", "Where", "What and how to fix"]);
+        let mut findings = new_table(
+            style,
+            &["Severity", "Rule", "Where", "What and how to fix"],
+            true,
+        );
         for f in &report.findings {
             let mut what = f.message.clone();
             if let Some(e) = &f.evidence {
@@ -133,7 +166,10 @@ pub fn render(report: &Report, style: Style) -> String {
                 CheckSource::Builtin => String::new(),
                 CheckSource::Plugin(p) => format!(" from {p}"),
             };
-            let version = c.info.as_ref().map_or(String::new(), |i| format!(" {}", i.version));
+            let version = c
+                .info
+                .as_ref()
+                .map_or(String::new(), |i| format!(" {}", i.version));
             match &c.status {
                 RunStatus::Ok => format!("{}{version}{origin} ({} ms)", c.id, c.duration_ms),
                 RunStatus::Error(reason) => format!("{}{version}{origin} ERROR: {reason}", c.id),
@@ -154,14 +190,22 @@ pub fn render(report: &Report, style: Style) -> String {
             s.unreadable
         ));
     }
-    let verdict = if report.verdict.ready { "READY" } else { "NOT READY" };
+    let verdict = if report.verdict.ready {
+        "READY"
+    } else {
+        "NOT READY"
+    };
     let verdict = if style.color {
         let code = if report.verdict.ready { "32" } else { "31" };
         format!("\x1b[1;{code}m{verdict}\x1b[0m")
     } else {
         verdict.to_string()
     };
-    let rest = report.verdict.summary.split_once(": ").map_or(report.verdict.summary.as_str(), |(_, r)| r);
+    let rest = report
+        .verdict
+        .summary
+        .split_once(": ")
+        .map_or(report.verdict.summary.as_str(), |(_, r)| r);
     out.push_str(&format!("{verdict}: {rest}\n"));
     out
 }
@@ -172,15 +216,36 @@ mod tests {
 
     #[test]
     fn snapshot_plain() {
-        let style = Style { color: false, width: Some(120) };
+        let style = Style {
+            color: false,
+            width: Some(120),
+        };
         insta::assert_snapshot!(render(&crate::render::sample::report(), style));
     }
 
     #[test]
     fn colour_only_when_asked() {
         let report = crate::render::sample::report();
-        assert!(!render(&report, Style { color: false, width: Some(100) }).contains('\x1b'));
-        assert!(render(&report, Style { color: true, width: Some(100) }).contains('\x1b'));
+        assert!(
+            !render(
+                &report,
+                Style {
+                    color: false,
+                    width: Some(100)
+                }
+            )
+            .contains('\x1b')
+        );
+        assert!(
+            render(
+                &report,
+                Style {
+                    color: true,
+                    width: Some(100)
+                }
+            )
+            .contains('\x1b')
+        );
     }
 
     #[test]

@@ -16,9 +16,14 @@ struct P;
 
 impl Check for P {
     fn info() -> CheckInfo {
-        CheckInfo::new("empty", "0.1.0", "Test plugin empty", "A hostile or trivial test plugin.")
-            .capabilities(&[])
-            .rules(&[&R])
+        CheckInfo::new(
+            "empty",
+            "0.1.0",
+            "Test plugin empty",
+            "A hostile or trivial test plugin.",
+        )
+        .capabilities(&[])
+        .rules(&[&R])
     }
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {

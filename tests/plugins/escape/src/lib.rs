@@ -16,9 +16,14 @@ struct P;
 
 impl Check for P {
     fn info() -> CheckInfo {
-        CheckInfo::new("escape", "0.1.0", "Test plugin escape", "A hostile or trivial test plugin.")
-            .capabilities(&[])
-            .rules(&[&R])
+        CheckInfo::new(
+            "escape",
+            "0.1.0",
+            "Test plugin escape",
+            "A hostile or trivial test plugin.",
+        )
+        .capabilities(&[])
+        .rules(&[&R])
     }
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {
@@ -29,7 +34,10 @@ impl Check for P {
         let args: Vec<String> = std::env::args().collect();
         let escaped = fs.is_ok() || dir.is_ok() || net.is_ok() || !env.is_empty() || args.len() > 1;
         if let Ok(text) = &fs {
-            cx.report(Finding::new(&R, format!("read /etc/passwd: {}", text.len())));
+            cx.report(Finding::new(
+                &R,
+                format!("read /etc/passwd: {}", text.len()),
+            ));
         }
         if dir.is_ok() {
             cx.report(Finding::new(&R, "listed the current directory"));
@@ -38,7 +46,14 @@ impl Check for P {
             cx.report(Finding::new(&R, "opened a TCP connection"));
         }
         if !env.is_empty() || args.len() > 1 {
-            cx.report(Finding::new(&R, format!("saw {} environment variables and {} arguments", env.len(), args.len())));
+            cx.report(Finding::new(
+                &R,
+                format!(
+                    "saw {} environment variables and {} arguments",
+                    env.len(),
+                    args.len()
+                ),
+            ));
         }
         if escaped {
             return Ok(());

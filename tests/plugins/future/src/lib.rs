@@ -4,7 +4,7 @@
 wit_bindgen::generate!({ path: "wit", world: "plugin" });
 
 use exports::shipready::check::check::Guest;
-use shipready::check::types::{CheckError, CheckInfo, Context, Outcome};
+use shipready::check::types::{CheckError, CheckInfo, Context};
 
 struct P;
 
@@ -20,8 +20,8 @@ impl Guest for P {
         }
     }
 
-    fn run(_ctx: Context) -> Result<Outcome, CheckError> {
-        Ok(Outcome { findings: vec![], not_applicable: vec![] })
+    fn run(_ctx: Context) -> Result<(), CheckError> {
+        Ok(())
     }
 }
 

@@ -16,14 +16,22 @@ struct P;
 
 impl Check for P {
     fn info() -> CheckInfo {
-        CheckInfo::new("undeclared", "0.1.0", "Test plugin undeclared", "A hostile or trivial test plugin.")
-            .capabilities(&[])
-            .rules(&[&R])
+        CheckInfo::new(
+            "undeclared",
+            "0.1.0",
+            "Test plugin undeclared",
+            "A hostile or trivial test plugin.",
+        )
+        .capabilities(&[])
+        .rules(&[&R])
     }
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {
         let files = cx.files(&[])?;
-        cx.report(Finding::new(&R, format!("listed {} files without asking", files.len())));
+        cx.report(Finding::new(
+            &R,
+            format!("listed {} files without asking", files.len()),
+        ));
         Ok(())
     }
 }
