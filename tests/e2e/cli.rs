@@ -196,3 +196,51 @@ fn table_output_snapshot() {
         .replace_all(&text, "N ms)");
     insta::assert_snapshot!(text);
 }
+
+/// Registry invariants over the built-in checks, as the binary describes them.
+#[test]
+fn every_builtin_rule_is_unique_documented_and_in_the_definition_of_done() {
+    let run = shipready(&["checks", "--format", "json"]);
+    let checks: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let definition = shipready_report::Definition::builtin();
+    let mut seen = std::collections::BTreeSet::new();
+    for check in checks.as_array().unwrap() {
+        let info = &check["info"];
+        let id = info["id"].as_str().unwrap();
+        for rule in info["rules"].as_array().unwrap() {
+            let rule_id = rule["id"].as_str().unwrap();
+            assert!(seen.insert(rule_id.to_string()), "{rule_id} declared twice");
+            let name = rule_id
+                .strip_prefix(&format!("{id}/"))
+                .expect("namespaced by its check");
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{rule_id}"
+            );
+            let docs = rule["docs"].as_str().unwrap();
+            for heading in ["## What it checks", "## Why it matters", "## Example"] {
+                assert!(docs.contains(heading), "{rule_id} lacks {heading}");
+            }
+            let decided = definition.items.iter().any(|item| {
+                item.rules
+                    .iter()
+                    .any(|r| r == rule_id || r.strip_suffix("/*") == Some(id))
+            });
+            assert!(
+                decided,
+                "{rule_id} decides no item of reports/definition-of-done.toml"
+            );
+        }
+    }
+    assert!(seen.len() >= 8);
+}
+
+#[test]
+fn an_unreadable_path_is_named_and_exits_2() {
+    let repo = TempRepo::new().file("notes.txt", "x");
+    let bad = repo.path().join("notes.txt").join("sub");
+    let run = shipready(&["check", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("notes.txt/sub"), "{}", run.stderr);
+}

@@ -188,10 +188,10 @@ fn check_one(cx: &mut Cx<'_>, path: &str, text: &str, probed: bool) {
                     .filter(|w| !w.starts_with("--"))
                     .collect();
                 let image = expand(words.first().copied().unwrap_or(""), &global_args);
-                if let [_, as_kw, name, ..] = words.as_slice() {
-                    if as_kw.eq_ignore_ascii_case("as") {
-                        stages.push(name.to_ascii_lowercase());
-                    }
+                if let [_, as_kw, name, ..] = words.as_slice()
+                    && as_kw.eq_ignore_ascii_case("as")
+                {
+                    stages.push(name.to_ascii_lowercase());
                 }
                 let is_stage = stages.iter().any(|s| *s == image.to_ascii_lowercase());
                 if !is_stage && image != "scratch" && !image.contains('$') && !pinned(&image) {

@@ -108,10 +108,6 @@ impl Engine {
             .map_err(|e| EngineError::Invalid(format!("{e:#}")))?;
         Ok((c, Compiled::Fresh))
     }
-
-    pub fn wasmtime(&self) -> &wasmtime::Engine {
-        &self.inner
-    }
 }
 
 /// The binary format's layer field: 0 for core modules, 1 for components.

@@ -148,10 +148,6 @@ impl Runner {
         Ok(Runner { engine, linker })
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
     /// `describe()` every source (for `shipready checks` and `explain`).
     pub fn describe(&self, sources: &[Source], limits: Limits) -> Vec<Outcome> {
         let opts = RunOptions {

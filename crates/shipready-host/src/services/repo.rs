@@ -223,10 +223,6 @@ impl RepoIndex {
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     pub fn is_git(&self) -> bool {
         self.is_git
     }
