@@ -244,3 +244,34 @@ fn an_unreadable_path_is_named_and_exits_2() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("notes.txt/sub"), "{}", run.stderr);
 }
+
+#[test]
+fn a_url_only_run_needs_no_repository_and_claims_nothing() {
+    let (run, report) = {
+        let run = shipready(&[
+            "check",
+            "--url",
+            "https://app.example.invalid",
+            "--format",
+            "json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        (run, report)
+    };
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(report["target"]["path"].is_null());
+    assert_eq!(report["target"]["urls"][0], "https://app.example.invalid");
+    assert_eq!(crate::item(&report, "delivery.ci")["status"], "not-run");
+    assert_eq!(report["verdict"]["ready"], false);
+}
+
+#[test]
+fn a_url_without_a_scheme_is_a_usage_error() {
+    let run = shipready(&["check", "--url", "app.example.com"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("https://app.example.com"),
+        "{}",
+        run.stderr
+    );
+}

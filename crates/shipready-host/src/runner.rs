@@ -356,10 +356,15 @@ impl Runner {
                 compiled: Some(compiled),
             });
         }
-        if is_filtered_out(&id, opts) {
+        let (info, declared) = info;
+        // A check that reads the repository has nothing to look at in a
+        // URL-only run: it is not run, and its items say so.
+        let needs_repo = declared
+            .iter()
+            .any(|c| matches!(c, Capability::Repo | Capability::Search));
+        if is_filtered_out(&id, opts) || (needs_repo && repo.is_none()) {
             return None;
         }
-        let (info, declared) = info;
         store.data_mut().granted = declared
             .into_iter()
             .filter(|c| !opts.denied.contains(c))

@@ -270,7 +270,15 @@ fn verdict(items: &[Item]) -> Verdict {
         count(ItemStatus::NotRun),
         count(ItemStatus::NotApplicable),
     );
-    if blocking.is_empty() {
+    let decided = items
+        .iter()
+        .any(|i| matches!(i.status, ItemStatus::Pass | ItemStatus::Fail | ItemStatus::Warn));
+    if !decided && blocking.is_empty() {
+        Verdict {
+            ready: false,
+            summary: format!("not ready: no item could be decided ({tally})"),
+        }
+    } else if blocking.is_empty() {
         Verdict {
             ready: true,
             summary: format!("ready: every required item passes ({tally})"),
@@ -425,6 +433,17 @@ mod tests {
             status(&items, "a"),
             ItemStatus::Pass,
             "one rule decided and passed"
+        );
+    }
+
+    #[test]
+    fn nothing_decided_is_not_ready() {
+        let (_, v) = def().evaluate(&[], &target(true), "merge");
+        assert!(!v.ready);
+        assert!(
+            v.summary.contains("no item could be decided"),
+            "{}",
+            v.summary
         );
     }
 
