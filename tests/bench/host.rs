@@ -130,6 +130,8 @@ fn host_cost_per_check() {
     let index = Arc::new(RepoIndex::build(&repo, &IndexOptions::default()).unwrap());
     let sources = vec![Source::Plugin {
         path: shipready_tests::plugin("empty"),
+        granted: None,
+        settings: Vec::new(),
     }];
     let opts = RunOptions {
         jobs: 1,

@@ -5,6 +5,7 @@
 //! first run compiles the components and the others load them from disk.
 
 mod cli;
+mod gating;
 mod repos;
 mod sandbox;
 

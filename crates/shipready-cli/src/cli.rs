@@ -38,6 +38,8 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Show a rule's documentation: what it checks, why it matters, an example.
     Explain(ExplainArgs),
+    /// Record the current findings so that only new ones count (see `check --baseline`).
+    Baseline(BaselineArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,6 +47,25 @@ pub enum OutputFormat {
     /// A table grouped by area, for people.
     Table,
     /// The full report as JSON (schema: reports/report.schema.json).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per definition-of-done item.
+    Junit,
+    /// Markdown for a pull-request comment or a step summary.
+    Markdown,
+    /// GitHub Actions annotations.
+    Github,
+    /// GitLab code quality JSON.
+    Gitlab,
+    /// A self-contained HTML audit report.
+    Html,
+}
+
+/// Formats of `shipready checks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
     Json,
 }
 
@@ -75,6 +96,10 @@ pub enum ColorChoice {
 /// Options shared by every command that loads checks.
 #[derive(Debug, Args)]
 pub struct PluginArgs {
+    /// Configuration file [default: the nearest shipready.toml in the target or a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Also load this third-party check (a wasm32-wasip2 component). Repeatable.
     #[arg(long = "plugin", value_name = "FILE")]
     pub plugins: Vec<PathBuf>,
@@ -88,19 +113,12 @@ pub struct PluginArgs {
     pub no_cache: bool,
 }
 
+/// What to check and how: shared by `check` and `baseline`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct RunArgs {
     /// The repository to check [default: the current directory, unless only --url is given].
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
-
-    /// Write the report to FILE instead of standard output (the verdict still goes to stderr).
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
 
     /// Which definition-of-done items are required for a "ready" verdict.
     #[arg(long, value_enum, default_value = "launch")]
@@ -142,10 +160,6 @@ pub struct CheckArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Colour in the table.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
-
     /// Print what each check logged, and cache use, to stderr.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -159,10 +173,47 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ChecksArgs {
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output (the verdict still goes to stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Findings recorded in this baseline (from `shipready baseline`) are listed but do not count.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Where to write the baseline.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = ".shipready-baseline.json"
+    )]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
 
     #[command(flatten)]
     pub plugins: PluginArgs,

@@ -4,6 +4,9 @@
 
 mod cli;
 mod commands;
+mod config;
+mod output;
+mod suppress;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => commands::check::run(args),
         cli::Command::Checks(args) => commands::checks::run(args),
         cli::Command::Explain(args) => commands::explain::run(args),
+        cli::Command::Baseline(args) => commands::check::baseline(args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -54,6 +54,11 @@ pub enum Source {
     },
     Plugin {
         path: PathBuf,
+        /// The most this plugin may use (from the configuration); `None`:
+        /// whatever it declares.
+        granted: Option<Vec<Capability>>,
+        /// Its settings from the configuration (key, JSON value).
+        settings: Vec<(String, String)>,
     },
 }
 
@@ -64,7 +69,7 @@ impl Source {
             Source::Builtin { package, .. } => {
                 package.trim_start_matches("shipready-check-").to_string()
             }
-            Source::Plugin { path } => {
+            Source::Plugin { path, .. } => {
                 format!(
                     "plugin:{}",
                     path.file_name().map_or_else(
@@ -79,7 +84,7 @@ impl Source {
     fn report_source(&self) -> CheckSource {
         match self {
             Source::Builtin { .. } => CheckSource::Builtin,
-            Source::Plugin { path } => CheckSource::Plugin(path.display().to_string()),
+            Source::Plugin { path, .. } => CheckSource::Plugin(path.display().to_string()),
         }
     }
 }
@@ -259,7 +264,7 @@ impl Runner {
 
         let bytes: std::borrow::Cow<[u8]> = match source {
             Source::Builtin { bytes, .. } => (*bytes).into(),
-            Source::Plugin { path } => match std::fs::read(path) {
+            Source::Plugin { path, .. } => match std::fs::read(path) {
                 Ok(b) => b.into(),
                 Err(e) => {
                     return Some(fail(
@@ -365,9 +370,15 @@ impl Runner {
         if is_filtered_out(&id, opts) || (needs_repo && repo.is_none()) {
             return None;
         }
+        let allowed = match source {
+            Source::Plugin {
+                granted: Some(g), ..
+            } => g.as_slice(),
+            _ => Capability::ALL,
+        };
         store.data_mut().granted = declared
             .into_iter()
-            .filter(|c| !opts.denied.contains(c))
+            .filter(|c| allowed.contains(c) && !opts.denied.contains(c))
             .collect();
         store.data_mut().info = info.clone();
 
@@ -376,12 +387,15 @@ impl Runner {
             has_repo: repo.is_some(),
             is_git: repo.as_ref().is_some_and(|r| r.is_git()),
             urls: opts.urls.clone(),
-            settings: opts
-                .settings
-                .iter()
-                .find(|(c, _)| *c == id)
-                .map(|(_, s)| s.clone())
-                .unwrap_or_default(),
+            settings: match source {
+                Source::Plugin { settings, .. } if !settings.is_empty() => settings.clone(),
+                _ => opts
+                    .settings
+                    .iter()
+                    .find(|(c, _)| *c == id)
+                    .map(|(_, s)| s.clone())
+                    .unwrap_or_default(),
+            },
         };
         let result = call_run(&plugin, &mut store, ctx, &opts.limits);
         let logs = take_logs(&mut store);

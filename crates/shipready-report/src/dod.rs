@@ -215,7 +215,7 @@ fn evaluate_item(
     let findings: Vec<&Finding> = ran
         .iter()
         .flat_map(|r| r.findings.iter())
-        .filter(|f| decides(&f.rule))
+        .filter(|f| decides(&f.rule) && f.counts())
         .collect();
     let fingerprints = findings.iter().map(|f| f.fingerprint.clone()).collect();
     if let Some(worst) = findings.iter().map(|f| f.severity).max() {
@@ -270,9 +270,12 @@ fn verdict(items: &[Item]) -> Verdict {
         count(ItemStatus::NotRun),
         count(ItemStatus::NotApplicable),
     );
-    let decided = items
-        .iter()
-        .any(|i| matches!(i.status, ItemStatus::Pass | ItemStatus::Fail | ItemStatus::Warn));
+    let decided = items.iter().any(|i| {
+        matches!(
+            i.status,
+            ItemStatus::Pass | ItemStatus::Fail | ItemStatus::Warn
+        )
+    });
     if !decided && blocking.is_empty() {
         Verdict {
             ready: false,
@@ -321,6 +324,8 @@ mod tests {
                     location: None,
                     evidence: None,
                     remediation: None,
+                    suppressed: None,
+                    baselined: false,
                     fingerprint: crate::model::fingerprint(rule, None, ""),
                 })
                 .collect(),

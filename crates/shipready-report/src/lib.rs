@@ -9,6 +9,7 @@
 //! The host produces [`model::CheckRun`]s; this crate turns them into a
 //! [`model::Report`] and text.
 
+pub mod baseline;
 pub mod dod;
 pub mod model;
 pub mod render;

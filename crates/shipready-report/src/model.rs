@@ -120,6 +120,29 @@ pub struct Finding {
     /// Stable across unrelated edits: rule + path + a hash of the check's key
     /// (or the normalised evidence, or the message). No line numbers.
     pub fingerprint: String,
+    /// Suppressed inline (`shipready:ignore <rule> -- <reason>`): the reason.
+    /// Suppressed findings are listed but do not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+    /// Recorded in the baseline given with `--baseline`: listed, does not count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
+}
+
+impl Finding {
+    /// Whether the finding counts against its item (not suppressed or baselined).
+    pub fn counts(&self) -> bool {
+        self.suppressed.is_none() && !self.baselined
+    }
+
+    /// `suppressed: <reason>` or `baselined`, for findings that do not count.
+    pub fn not_counted_because(&self) -> Option<String> {
+        match (&self.suppressed, self.baselined) {
+            (Some(reason), _) => Some(format!("suppressed: {reason}")),
+            (None, true) => Some("baselined".to_string()),
+            (None, false) => None,
+        }
+    }
 }
 
 /// The fingerprint of a finding: `rule`, the location's path or URL, and a

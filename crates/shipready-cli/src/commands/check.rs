@@ -1,5 +1,7 @@
-//! `shipready check`: index the repository, run the checks, evaluate the
-//! definition of done, render, and decide the exit code.
+//! `shipready check` and `shipready baseline`: load the configuration, index
+//! the repository, run the checks, apply severity overrides, inline
+//! suppressions and the baseline, evaluate the definition of done, render,
+//! and decide the exit code.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -8,29 +10,97 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use shipready_host::{Capability, IndexOptions, Limits, RepoIndex, RunOptions};
+use shipready_report::baseline::Baseline;
 use shipready_report::render::{self, Format, Style};
 use shipready_report::{Definition, Report, ScanStats, Target};
 
 use crate::Exit;
-use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
+use crate::cli::{BaselineArgs, CheckArgs, ColorChoice, OutputFormat, RunArgs};
+use crate::config::Config;
+use crate::output::write_atomically;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
-    let started = Instant::now();
-    let options = run_options(&args)?;
-    let sources = super::sources(&args.plugins)?;
-    validate_only(&args.only, &args.skip, &sources)?;
+    // Read the baseline first: a bad one should fail before a long run.
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read baseline {}", path.display()))?;
+            Some(Baseline::parse(&text).with_context(|| format!("baseline {}", path.display()))?)
+        }
+        None => None,
+    };
+    let mut report = collect(&args.run)?;
+    if let Some(baseline) = &baseline {
+        baseline.apply(&mut report.findings);
+        for run in &mut report.checks {
+            baseline.apply(&mut run.findings);
+        }
+        report = reassemble(report, &args.run);
+    }
+    emit(&args, &report)?;
+    Ok(if report.has_errors() {
+        Exit::Error
+    } else if report.verdict.ready {
+        Exit::Ready
+    } else {
+        Exit::NotReady
+    })
+}
 
+pub fn baseline(args: BaselineArgs) -> anyhow::Result<Exit> {
+    let report = collect(&args.run)?;
+    if report.has_errors() {
+        bail!(
+            "not writing a baseline: a check failed ({}); run `shipready check` to see why",
+            {
+                report
+                    .checks
+                    .iter()
+                    .filter(|c| c.status != shipready_report::RunStatus::Ok)
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    }
+    let baseline = Baseline::from_report(&report);
+    write_atomically(&args.output, &baseline.to_json())?;
+    eprintln!(
+        "baseline of {} finding(s) written to {}",
+        baseline.findings.len(),
+        args.output.display()
+    );
+    Ok(Exit::Ready)
+}
+
+/// Run everything `args` asks for and assemble the report.
+fn collect(args: &RunArgs) -> anyhow::Result<Report> {
+    let started = Instant::now();
     let path = match (&args.path, args.urls.is_empty()) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => Some(std::path::PathBuf::from(".")),
         (None, false) => None,
     };
+    let config = Config::load(args.plugins.config.as_deref(), path.as_deref())?;
+    let mut options = run_options(args)?;
+    for (id, c) in &config.checks {
+        if !c.enabled {
+            options.skip.push(id.clone());
+        }
+        options
+            .settings
+            .push((id.clone(), Config::settings_json(&c.settings)));
+    }
+    let sources = super::sources(&args.plugins, &config)?;
+    validate_only(&options.only, &args.skip, &sources)?;
+
     let repo = match &path {
         Some(p) => {
             let index = RepoIndex::build(
                 p,
                 &IndexOptions {
                     max_file_size: args.max_file_size,
+                    exclude: config.exclude.clone(),
                 },
             )
             .with_context(|| format!("cannot check {}", p.display()))?;
@@ -40,7 +110,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     };
 
     let runner = super::runner(&args.plugins)?;
-    let progress = progress_bar(&args, sources.len());
+    let progress = progress_bar(args, sources.len());
     let verbose = args.verbose;
     let outcomes = runner.run(&sources, repo.clone(), &options, &|o| {
         progress.inc(1);
@@ -61,33 +131,46 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Exit> {
     });
     progress.finish_and_clear();
 
+    let mut runs: Vec<_> = outcomes.into_iter().map(|o| o.run).collect();
+    for run in &mut runs {
+        for f in &mut run.findings {
+            if let Some(s) = config.severity.get(&f.rule) {
+                f.severity = *s;
+            }
+        }
+        if let Some(index) = &repo {
+            crate::suppress::apply(index, &mut run.findings);
+        }
+    }
     let target = Target {
         path: path.as_ref().map(|p| p.display().to_string()),
         is_git: repo.as_ref().is_some_and(|r| r.is_git()),
         urls: args.urls.clone(),
     };
     let stats = repo.as_ref().map_or(ScanStats::default(), |r| r.stats());
-    let runs = outcomes.into_iter().map(|o| o.run).collect();
-    let report = Report::assemble(
+    Ok(Report::assemble(
         &Definition::builtin(),
         runs,
         target,
-        options.profile.as_str(),
+        args.profile.as_str(),
         stats,
         started.elapsed().as_millis() as u64,
-    );
-
-    emit(&args, &report)?;
-    Ok(if report.has_errors() {
-        Exit::Error
-    } else if report.verdict.ready {
-        Exit::Ready
-    } else {
-        Exit::NotReady
-    })
+    ))
 }
 
-fn run_options(args: &CheckArgs) -> anyhow::Result<RunOptions> {
+/// Re-evaluate the items after findings changed status (baseline).
+fn reassemble(report: Report, args: &RunArgs) -> Report {
+    Report::assemble(
+        &Definition::builtin(),
+        report.checks,
+        report.target,
+        args.profile.as_str(),
+        report.stats,
+        report.duration_ms,
+    )
+}
+
+fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         bail!(
             "--timeout must be a positive number of seconds, not {}",
@@ -162,7 +245,7 @@ fn validate_only(
     Ok(())
 }
 
-fn progress_bar(args: &CheckArgs, n: usize) -> ProgressBar {
+fn progress_bar(args: &RunArgs, n: usize) -> ProgressBar {
     if args.quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -179,6 +262,12 @@ fn emit(args: &CheckArgs, report: &Report) -> anyhow::Result<()> {
     let format = match args.format {
         OutputFormat::Table => Format::Table,
         OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Junit => Format::Junit,
+        OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Gitlab => Format::Gitlab,
+        OutputFormat::Html => Format::Html,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
@@ -192,8 +281,7 @@ fn emit(args: &CheckArgs, report: &Report) -> anyhow::Result<()> {
     let text = render::render(report, format, Style { color, width });
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text)
-                .with_context(|| format!("writing the report to {}", path.display()))?;
+            write_atomically(path, &text)?;
             let verdict = if report.verdict.ready {
                 "READY"
             } else {

@@ -8,21 +8,25 @@ use shipready_host::Limits;
 use shipready_report::RunStatus;
 
 use crate::Exit;
-use crate::cli::{ChecksArgs, OutputFormat};
+use crate::cli::{ChecksArgs, ListFormat};
 
 pub fn run(args: ChecksArgs) -> anyhow::Result<Exit> {
-    let sources = super::sources(&args.plugins)?;
+    let config = crate::config::Config::load(
+        args.plugins.config.as_deref(),
+        Some(std::path::Path::new(".")),
+    )?;
+    let sources = super::sources(&args.plugins, &config)?;
     let runner = super::runner(&args.plugins)?;
     let described = runner.describe(&sources, Limits::default());
     let mut exit = Exit::Ready;
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Json => {
+        ListFormat::Json => {
             let infos: Vec<_> = described.iter().map(|o| &o.run).collect();
             serde_json::to_writer_pretty(&mut out, &infos)?;
             writeln!(out)?;
         }
-        OutputFormat::Table => {
+        ListFormat::Table => {
             let mut table = Table::new();
             table
                 .load_style(presets::UTF8_HORIZONTAL_ONLY)

@@ -10,7 +10,11 @@ use crate::Exit;
 use crate::cli::ExplainArgs;
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<Exit> {
-    let sources = super::sources(&args.plugins)?;
+    let config = crate::config::Config::load(
+        args.plugins.config.as_deref(),
+        Some(std::path::Path::new(".")),
+    )?;
+    let sources = super::sources(&args.plugins, &config)?;
     let runner = super::runner(&args.plugins)?;
     let described = runner.describe(&sources, Limits::default());
     let rules: Vec<_> = described

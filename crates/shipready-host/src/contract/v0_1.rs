@@ -147,6 +147,8 @@ fn convert_finding(f: types::Finding, info: &CheckInfo, max: usize) -> Result<Fi
         location,
         evidence,
         remediation: f.remediation.map(|r| clip(r, max)),
+        suppressed: None,
+        baselined: false,
     })
 }
 

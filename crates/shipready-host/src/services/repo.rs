@@ -38,12 +38,15 @@ pub struct Entry {
 pub struct IndexOptions {
     /// Files larger than this are listed as too large and never read.
     pub max_file_size: u64,
+    /// Globs (anchored as in the contract) of paths no check may see.
+    pub exclude: Vec<String>,
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
             max_file_size: 10 << 20,
+            exclude: Vec::new(),
         }
     }
 }
@@ -59,6 +62,8 @@ pub enum RepoError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("exclude: {0}")]
+    BadExclude(String),
 }
 
 /// Why a service call on the index failed (mapped to the contract's `host-error`).
@@ -145,6 +150,8 @@ impl RepoIndex {
         let root = root.to_path_buf();
         let is_git = root.join(".git").exists();
 
+        let exclude =
+            compile_globs(&options.exclude).map_err(|e| RepoError::BadExclude(e.to_string()))?;
         let found: Mutex<(Vec<Entry>, ScanStats)> = Mutex::new((Vec::new(), ScanStats::default()));
         let max = options.max_file_size;
         ignore::WalkBuilder::new(&root)
@@ -158,6 +165,7 @@ impl RepoIndex {
             .run(|| {
                 let found = &found;
                 let root = &root;
+                let exclude = &exclude;
                 Box::new(move |result| {
                     let mut entry_out = None;
                     let mut stat = ScanStats::default();
@@ -168,6 +176,9 @@ impl RepoIndex {
                             Some(ft) if ft.is_file() => {
                                 let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
                                 let path = rel.to_string_lossy().replace('\\', "/");
+                                if exclude.as_ref().is_some_and(|x| x.is_match(&path)) {
+                                    return ignore::WalkState::Continue;
+                                }
                                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                                 match classify(entry.path(), size, max) {
                                     Ok(kind) => {
@@ -305,10 +316,12 @@ mod tests {
         write(root, ".gitignore", b"ignored/\n");
         write(root, "ignored/secret.txt", b"x");
         write(root, ".git/config", b"[core]");
+        write(root, "vendor/lib.py", b"x = 1\n");
         let index = RepoIndex::build(
             root,
             &IndexOptions {
                 max_file_size: 1000,
+                exclude: vec!["vendor/**".into()],
             },
         )
         .unwrap();

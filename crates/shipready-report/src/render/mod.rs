@@ -3,7 +3,13 @@
 
 use crate::model::Report;
 
+mod github;
+mod gitlab;
+mod html;
 pub mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
 pub use table::Style;
@@ -13,10 +19,12 @@ pub use table::Style;
 pub enum Format {
     Table,
     Json,
-}
-
-impl Format {
-    pub const ALL: &[(&str, Format)] = &[("table", Format::Table), ("json", Format::Json)];
+    Sarif,
+    Junit,
+    Markdown,
+    Github,
+    Gitlab,
+    Html,
 }
 
 /// Render a report. `style` only matters for the table (colour, width).
@@ -24,6 +32,12 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
     match format {
         Format::Table => table::render(report, style),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Github => github::render(report),
+        Format::Gitlab => gitlab::render(report),
+        Format::Html => html::render(report),
     }
 }
 

@@ -25,6 +25,8 @@ pub fn report() -> Report {
                 location,
                 evidence: evidence.map(String::from),
                 remediation: Some("Fix it like the docs say.".into()),
+                suppressed: None,
+                baselined: false,
             }
         };
     let delivery = CheckRun {
@@ -36,7 +38,19 @@ pub fn report() -> Report {
             title: "Delivery".into(),
             summary: "Delivery hygiene.".into(),
             capabilities: vec!["repo".into(), "search".into()],
-            rules: vec![],
+            rules: [
+                ("delivery/ci-missing", "No CI configuration", Severity::High),
+                ("delivery/dockerfile-runs-as-root", "Container runs as root", Severity::Medium),
+                ("delivery/readme-missing", "No README", Severity::Low),
+            ]
+            .into_iter()
+            .map(|(id, title, severity)| RuleInfo {
+                id: id.into(),
+                title: title.into(),
+                severity,
+                docs: format!("## What it checks\n{title}.\n\n## Why it matters\nBecause.\n\n## Example\n`{id}`"),
+            })
+            .collect(),
         }),
         status: RunStatus::Ok,
         findings: vec![

@@ -139,7 +139,10 @@ pub fn render(report: &Report, style: Style) -> String {
             true,
         );
         for f in &report.findings {
-            let mut what = f.message.clone();
+            let mut what = match f.not_counted_because() {
+                Some(why) => format!("({why}) {}", f.message),
+                None => f.message.clone(),
+            };
             if let Some(e) = &f.evidence {
                 what.push_str(&format!("\nevidence: {e}"));
             }
