@@ -297,3 +297,74 @@ fn an_output_path_that_cannot_be_written_leaves_nothing_behind() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Headless Chromium (Debian's `chromium`; `.ci/run` installs it) with the
+/// flags this sandboxed machine needs, on a fresh profile.
+fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    let bin = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| std::process::Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .expect("the HTML report test needs Chromium: install it (`apt-get install chromium`); .ci/run does");
+    std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium runs")
+}
+
+#[test]
+fn the_html_report_renders_in_a_real_browser() {
+    let repo = repo().file(".env", "API_TOKEN=abc123secretvalue\n");
+    let html = repo.path().join("audit.html");
+    let run = shipready(&[
+        "check",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "html",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let url = format!("file://{}", html.display());
+
+    let dom = chromium(&["--dump-dom", &url]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("Not ready to ship"),
+        "the browser did not render the report: {dom}"
+    );
+    assert!(dom.contains("delivery/env-file-committed"));
+    assert!(
+        !dom.contains("abc123secretvalue"),
+        "secrets never reach the report"
+    );
+
+    let shot = repo.path().join("audit.png");
+    let out = chromium(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1280,2200",
+        &url,
+    ]);
+    let png = std::fs::read(&shot)
+        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot of {} bytes",
+        png.len()
+    );
+    if let Some(dir) = std::env::var_os("SHIPREADY_SCREENSHOT_DIR") {
+        std::fs::copy(&shot, std::path::Path::new(&dir).join("audit.png")).unwrap();
+    }
+}

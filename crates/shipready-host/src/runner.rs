@@ -189,12 +189,18 @@ impl Runner {
         let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; sources.len()]);
         let done = AtomicBool::new(false);
         std::thread::scope(|s| {
+            // Parked between ticks, and woken as soon as the work is done so
+            // a run never waits out a tick.
             let ticker = s.spawn(|| {
-                while !done.load(Ordering::Relaxed) {
-                    std::thread::sleep(TICK);
+                while !done.load(Ordering::Acquire) {
+                    std::thread::park_timeout(TICK);
                     self.engine.inner.increment_epoch();
                 }
             });
+            let stop_ticker = || {
+                done.store(true, Ordering::Release);
+                ticker.thread().unpark();
+            };
             let workers: Vec<_> = (0..opts.jobs.clamp(1, sources.len().max(1)))
                 .map(|_| {
                     s.spawn(|| {
@@ -213,11 +219,11 @@ impl Runner {
             for w in workers {
                 // A panic in the host is a bug; surface it rather than hide it.
                 if let Err(p) = w.join() {
-                    done.store(true, Ordering::Relaxed);
+                    stop_ticker();
                     std::panic::resume_unwind(p);
                 }
             }
-            done.store(true, Ordering::Relaxed);
+            stop_ticker();
             ticker.join().expect("epoch ticker");
         });
         results

@@ -149,7 +149,9 @@ pub fn render(report: &Report) -> String {
     h.push_str(&chart(report));
 
     h.push_str("<h2>Items</h2>\n<table><thead><tr><th>Area</th><th>Item</th><th>Status</th><th>Why</th></tr></thead><tbody>\n");
-    for item in &report.items {
+    let mut items: Vec<_> = report.items.iter().collect();
+    items.sort_by_key(|i| i.area);
+    for item in items {
         let required = if item.required {
             ""
         } else {
