@@ -37,6 +37,10 @@ pub enum Requirement {
     Git,
     /// At least one `--url` was given.
     Url,
+    /// The git history is scanned. No check in this build scans it yet, so
+    /// such items are `not-run` and say so rather than pass on the working
+    /// tree's evidence.
+    History,
 }
 
 /// One item as written in the TOML.
@@ -178,6 +182,13 @@ fn evaluate_item(
                 return item(
                     ItemStatus::NotRun,
                     "not a git repository: no history to inspect".into(),
+                    vec![],
+                );
+            }
+            Requirement::History => {
+                return item(
+                    ItemStatus::NotRun,
+                    "the git history is not scanned yet (only the working tree is)".into(),
                     vec![],
                 );
             }

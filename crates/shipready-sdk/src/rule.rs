@@ -30,6 +30,23 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule whose documentation is built rather than written as a doc
+    /// comment (for example by a macro shared by many similar rules). Most
+    /// checks use [`crate::rule!`] instead.
+    pub const fn new(
+        id: &'static str,
+        title: &'static str,
+        severity: Severity,
+        docs: &'static str,
+    ) -> Self {
+        Rule {
+            id,
+            title,
+            severity,
+            raw_docs: docs,
+        }
+    }
+
     #[doc(hidden)]
     pub const fn __new(
         id: &'static str,

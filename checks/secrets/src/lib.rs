@@ -1,0 +1,241 @@
+//! The `secrets` check: credentials committed to the repository.
+//!
+//! One detector per credential family ([`detectors`]), run by the host's
+//! multi-pattern search in one pass over the repository (literal keywords
+//! let it skip files that cannot match). Each candidate is then judged
+//! here: documented example keys, placeholders, references, hashes and
+//! low-entropy values are dropped ([`filters`]); formats with a checksum
+//! (GitHub, npm) must verify; key headers need key material after them.
+//! Findings carry the location, a redacted form of the secret and a
+//! fingerprint made from a hash of it ([`redact`]). Files that are
+//! credentials by nature are a rule of their own ([`files`]).
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use shipready_sdk::Span;
+use shipready_sdk::prelude::*;
+
+pub mod detectors;
+mod files;
+pub mod filters;
+pub mod redact;
+
+use detectors::{DETECTORS, Detector, Validate};
+
+pub struct Secrets;
+
+impl Check for Secrets {
+    fn info() -> CheckInfo {
+        let mut rules: Vec<&'static Rule> = DETECTORS.iter().map(|d| d.rule).collect();
+        rules.push(&files::SECRET_FILE);
+        CheckInfo::new(
+            "secrets",
+            env!("CARGO_PKG_VERSION"),
+            "Secrets",
+            "Credentials committed to the repository: cloud, source hosting, payments, messaging, AI, \
+             registries and infrastructure tokens, private keys, passwords in URIs and hard-coded secrets.",
+        )
+        .capabilities(&[Capability::Repo, Capability::Search])
+        .rules(&rules)
+    }
+
+    fn run(cx: &mut Cx<'_>) -> Result<()> {
+        let files = cx.files(&[])?;
+        files::check(cx, &files)?;
+        scan(cx)
+    }
+}
+
+shipready_sdk::export!(Secrets);
+
+/// A confirmed secret at one place.
+struct Candidate {
+    detector: usize,
+    path: String,
+    line: u32,
+    column: u32,
+    secret: String,
+}
+
+/// Search every detector, grouped by the files it applies to.
+fn scan(cx: &mut Cx<'_>) -> Result<()> {
+    let mut groups: Vec<(&'static [&'static str], Vec<usize>)> = Vec::new();
+    for (i, d) in DETECTORS.iter().enumerate() {
+        match groups.iter_mut().find(|(g, _)| *g == d.globs) {
+            Some((_, ids)) => ids.push(i),
+            None => groups.push((d.globs, vec![i])),
+        }
+    }
+    let mut candidates = Vec::new();
+    let mut file_cache: HashMap<String, Option<String>> = HashMap::new();
+    for (globs, ids) in groups {
+        let patterns: Vec<Pattern> = ids
+            .iter()
+            .map(|&i| Pattern::new(i as u32, DETECTORS[i].regex).keywords(DETECTORS[i].keywords))
+            .collect();
+        let hits = cx.search(&patterns, globs)?;
+        if hits.truncated {
+            cx.log(
+                shipready_sdk::Level::Warn,
+                "search hit limit reached: some candidates were not examined",
+            );
+        }
+        for hit in hits.hits {
+            let d = &DETECTORS[hit.pattern as usize];
+            let secret = hit
+                .groups
+                .iter()
+                .find(|g| !g.is_empty())
+                .cloned()
+                .unwrap_or_else(|| hit.matched.clone());
+            if !keep(d, &secret, &hit.path, &hit.line_text) {
+                continue;
+            }
+            if d.validate == Validate::KeyBody {
+                let text = file_cache
+                    .entry(hit.path.clone())
+                    .or_insert_with(|| cx.read_text(&hit.path).ok());
+                if !text.as_deref().is_some_and(|t| has_key_body(t, hit.line)) {
+                    continue;
+                }
+            }
+            candidates.push(Candidate {
+                detector: hit.pattern as usize,
+                path: hit.path,
+                line: hit.line,
+                column: hit.column,
+                secret,
+            });
+        }
+    }
+    report(cx, candidates);
+    Ok(())
+}
+
+/// Whether a candidate survives the precision filters.
+pub fn keep(d: &Detector, secret: &str, path: &str, line: &str) -> bool {
+    if filters::is_allowed(line) || filters::is_documented_example(secret) {
+        return false;
+    }
+    if d.generic && (filters::is_machine_file(path) || filters::is_machine_line(line)) {
+        return false;
+    }
+    match d.validate {
+        Validate::Format => !filters::is_placeholder(secret),
+        Validate::Checksum => checksum_ok(secret),
+        Validate::Password => {
+            !filters::is_placeholder(secret) && !filters::is_reference(secret) && secret.len() >= 4
+        }
+        Validate::Entropy(min) => {
+            !filters::is_placeholder(secret)
+                && !filters::is_reference(secret)
+                && !filters::is_hash_or_uuid(secret)
+                && filters::entropy(secret) >= min
+                && !secret.contains("://")
+        }
+        Validate::Jwt => jwt_ok(secret),
+        Validate::KeyBody => true,
+    }
+}
+
+/// GitHub (`ghp_…`) and npm (`npm_…`) tokens: 4-character prefix, 30
+/// random characters, then the CRC32 of those 30 in 6 base62 digits.
+pub fn checksum_ok(token: &str) -> bool {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    if token.len() != 40 || !token.is_ascii() {
+        return false;
+    }
+    let (random, check) = (&token[4..34], &token[34..]);
+    let mut value: u64 = 0;
+    for b in check.bytes() {
+        let Some(digit) = BASE62.iter().position(|&c| c == b) else {
+            return false;
+        };
+        value = value * 62 + digit as u64;
+    }
+    value == u64::from(crc32fast::hash(random.as_bytes()))
+}
+
+/// The header of a JWT decodes to a JSON object naming its algorithm.
+pub fn jwt_ok(token: &str) -> bool {
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header.trim_end_matches('='))
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    text.trim_start().starts_with('{') && text.contains("\"alg\"")
+}
+
+/// Key material follows a private key header on `line` (1-based): a line of
+/// base64 (after any `Proc-Type`-style headers), not `...` or a placeholder.
+pub fn has_key_body(text: &str, line: u32) -> bool {
+    text.lines()
+        .skip(line as usize)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains(':'))
+        .take(1)
+        .any(|l| {
+            l.len() >= 40
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+                && !filters::is_placeholder(l)
+                && filters::entropy(l) > 3.5
+        })
+        || text
+            .lines()
+            .skip(line as usize)
+            .any(|l| l.starts_with("Private-Lines:"))
+}
+
+/// Drop generic candidates that a specific detector already explains, and
+/// duplicates; then report.
+fn report(cx: &mut Cx<'_>, candidates: Vec<Candidate>) {
+    let specific: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| !DETECTORS[c.detector].generic)
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut findings = Vec::new();
+    for c in &candidates {
+        let d = &DETECTORS[c.detector];
+        if d.generic
+            && specific.iter().any(|s| {
+                s.path == c.path
+                    && s.line == c.line
+                    && (s.secret.contains(&c.secret) || c.secret.contains(&s.secret))
+            })
+        {
+            continue;
+        }
+        if !seen.insert((c.detector, c.path.clone(), c.line, c.secret.clone())) {
+            continue;
+        }
+        let end = c.column + c.secret.len() as u32;
+        findings.push(
+            Finding::new(d.rule, format!("{} in the working tree", d.rule.title()))
+                .at_span(
+                    &c.path,
+                    Span {
+                        start_line: c.line,
+                        start_column: c.column,
+                        end_line: c.line,
+                        end_column: end,
+                    },
+                )
+                .evidence(redact::redact(&c.secret))
+                .remediation(detectors::fix_of(d.rule))
+                .fingerprint(redact::key(&c.secret)),
+        );
+    }
+    for f in findings {
+        cx.report(f);
+    }
+}
+
+#[cfg(test)]
+mod tests;
