@@ -66,7 +66,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("unknown capability (known: repo, search)"),
+            .contains("unknown capability (known: repo, search, history)"),
         "{}",
         run.stderr
     );

@@ -6,6 +6,7 @@
 
 mod cli;
 mod gating;
+mod history;
 mod repos;
 mod sandbox;
 

@@ -163,3 +163,15 @@ fn a_missing_plugin_file_is_a_usage_error_before_anything_runs() {
     );
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn a_plugin_built_against_the_released_0_1_contract_still_loads() {
+    let repo = fixture_repo();
+    let legacy = plugin("legacy");
+    let (run, report) = check_json(&repo, &["--plugin", legacy.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let legacy = check_run(&report, "legacy");
+    assert_eq!(legacy["status"]["status"], "ok", "{legacy:#}");
+    let message = legacy["findings"][0]["message"].as_str().unwrap();
+    assert!(message.ends_with(" files") && !message.starts_with("0 "), "{message}");
+}

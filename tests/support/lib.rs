@@ -50,23 +50,43 @@ impl TempRepo {
 
     /// Turn it into a git work tree (`git init`, one commit).
     pub fn git(self) -> Self {
-        let run = |args: &[&str]| {
-            let ok = Command::new("git")
-                .args(args)
-                .current_dir(self.dir.path())
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .output()
-                .expect("git runs")
-                .status
-                .success();
-            assert!(ok, "git {args:?} failed");
-        };
-        run(&["init", "-q"]);
-        run(&["add", "-A"]);
-        run(&["commit", "-qm", "fixture"]);
+        self.run_git(&["init", "-q", "-b", "main"]);
+        self.commit_all("fixture")
+    }
+
+    /// Run git in the repository (a fixed author and dates, no user config).
+    pub fn run_git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("GIT_AUTHOR_NAME", "Dana Dev")
+            .env("GIT_AUTHOR_EMAIL", "dana@example.com")
+            .env("GIT_COMMITTER_NAME", "Dana Dev")
+            .env("GIT_COMMITTER_EMAIL", "dana@example.com")
+            .env("GIT_AUTHOR_DATE", "2024-03-01T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2024-03-01T12:00:00Z")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Stage everything and commit.
+    pub fn commit_all(self, message: &str) -> Self {
+        self.run_git(&["add", "-A"]);
+        self.run_git(&["commit", "-qm", message, "--allow-empty"]);
+        self
+    }
+
+    /// Delete a file from the work tree.
+    pub fn remove(self, path: &str) -> Self {
+        std::fs::remove_file(self.dir.path().join(path)).expect("remove fixture file");
         self
     }
 }

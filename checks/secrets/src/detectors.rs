@@ -20,7 +20,9 @@ pub enum Validate {
     Entropy(f64),
     /// A JWT: the header decodes to JSON naming an algorithm.
     Jwt,
-    /// A private key header: the next line must be key material.
+    /// Key material after a private key header (the rule's regex includes
+    /// the first line of it): long, high-entropy base64, so a header followed
+    /// by `...` in documentation is not a key.
     KeyBody,
 }
 
@@ -488,25 +490,25 @@ pub static DETECTORS: &[Detector] = &[
     ),
     d(
         &PRIVATE_KEY,
-        r"-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY)-----",
+        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----\r?\n(?:[A-Za-z-]+: [^\n]*\r?\n)*\r?\n?[ \t]*([A-Za-z0-9+/=]{40,})",
         &["PRIVATE KEY-----"],
         Validate::KeyBody,
     ),
     d(
         &OPENSSH_PRIVATE_KEY,
-        r"-----BEGIN (OPENSSH PRIVATE KEY)-----",
+        r"-----BEGIN OPENSSH PRIVATE KEY-----\r?\n[ \t]*([A-Za-z0-9+/=]{40,})",
         &["OPENSSH PRIVATE KEY"],
         Validate::KeyBody,
     ),
     d(
         &PGP_PRIVATE_KEY,
-        r"-----BEGIN (PGP PRIVATE KEY BLOCK)-----",
+        r"-----BEGIN PGP PRIVATE KEY BLOCK-----\r?\n(?:[A-Za-z-]+: [^\n]*\r?\n)*\r?\n?[ \t]*([A-Za-z0-9+/=]{40,})",
         &["PGP PRIVATE KEY"],
         Validate::KeyBody,
     ),
     d(
         &PUTTY_PRIVATE_KEY,
-        r"(?m)^PuTTY-User-Key-File-[0-9]+:\s*(\S+)",
+        r"PuTTY-User-Key-File-[0-9]+:[^\n]*\n(?:[^\n]*\n){0,6}?Private-Lines: [0-9]+\r?\n([A-Za-z0-9+/=]{20,})",
         &["PuTTY-User-Key-File-"],
         Validate::KeyBody,
     ),

@@ -10,8 +10,6 @@
 //! fingerprint made from a hash of it ([`redact`]). Files that are
 //! credentials by nature are a rule of their own ([`files`]).
 
-use std::collections::HashMap;
-
 use base64::Engine as _;
 use shipready_sdk::Span;
 use shipready_sdk::prelude::*;
@@ -19,6 +17,7 @@ use shipready_sdk::prelude::*;
 pub mod detectors;
 mod files;
 pub mod filters;
+mod history;
 pub mod redact;
 
 use detectors::{DETECTORS, Detector, Validate};
@@ -36,14 +35,15 @@ impl Check for Secrets {
             "Credentials committed to the repository: cloud, source hosting, payments, messaging, AI, \
              registries and infrastructure tokens, private keys, passwords in URIs and hard-coded secrets.",
         )
-        .capabilities(&[Capability::Repo, Capability::Search])
+        .capabilities(&[Capability::Repo, Capability::Search, Capability::History])
         .rules(&rules)
     }
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {
         let files = cx.files(&[])?;
         files::check(cx, &files)?;
-        scan(cx)
+        let in_tree = scan(cx)?;
+        history::scan(cx, &in_tree)
     }
 }
 
@@ -58,22 +58,23 @@ struct Candidate {
     secret: String,
 }
 
-/// Search every detector, grouped by the files it applies to.
-fn scan(cx: &mut Cx<'_>) -> Result<()> {
-    let mut groups: Vec<(&'static [&'static str], Vec<usize>)> = Vec::new();
+/// Detectors grouped by the files they apply to, as search patterns.
+pub(crate) fn pattern_groups() -> Vec<(&'static [&'static str], Vec<Pattern>)> {
+    let mut groups: Vec<(&'static [&'static str], Vec<Pattern>)> = Vec::new();
     for (i, d) in DETECTORS.iter().enumerate() {
+        let pattern = Pattern::new(i as u32, d.regex).keywords(d.keywords);
         match groups.iter_mut().find(|(g, _)| *g == d.globs) {
-            Some((_, ids)) => ids.push(i),
-            None => groups.push((d.globs, vec![i])),
+            Some((_, patterns)) => patterns.push(pattern),
+            None => groups.push((d.globs, vec![pattern])),
         }
     }
+    groups
+}
+
+/// Search the working tree; returns the hashes of the secrets it reported.
+fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<String>> {
     let mut candidates = Vec::new();
-    let mut file_cache: HashMap<String, Option<String>> = HashMap::new();
-    for (globs, ids) in groups {
-        let patterns: Vec<Pattern> = ids
-            .iter()
-            .map(|&i| Pattern::new(i as u32, DETECTORS[i].regex).keywords(DETECTORS[i].keywords))
-            .collect();
+    for (globs, patterns) in pattern_groups() {
         let hits = cx.search(&patterns, globs)?;
         if hits.truncated {
             cx.log(
@@ -92,14 +93,6 @@ fn scan(cx: &mut Cx<'_>) -> Result<()> {
             if !keep(d, &secret, &hit.path, &hit.line_text) {
                 continue;
             }
-            if d.validate == Validate::KeyBody {
-                let text = file_cache
-                    .entry(hit.path.clone())
-                    .or_insert_with(|| cx.read_text(&hit.path).ok());
-                if !text.as_deref().is_some_and(|t| has_key_body(t, hit.line)) {
-                    continue;
-                }
-            }
             candidates.push(Candidate {
                 detector: hit.pattern as usize,
                 path: hit.path,
@@ -109,8 +102,9 @@ fn scan(cx: &mut Cx<'_>) -> Result<()> {
             });
         }
     }
+    let reported = candidates.iter().map(|c| redact::key(&c.secret)).collect();
     report(cx, candidates);
-    Ok(())
+    Ok(reported)
 }
 
 /// Whether a candidate survives the precision filters.
@@ -135,7 +129,7 @@ pub fn keep(d: &Detector, secret: &str, path: &str, line: &str) -> bool {
                 && !secret.contains("://")
         }
         Validate::Jwt => jwt_ok(secret),
-        Validate::KeyBody => true,
+        Validate::KeyBody => !filters::is_placeholder(secret) && filters::entropy(secret) > 3.5,
     }
 }
 
@@ -169,27 +163,6 @@ pub fn jwt_ok(token: &str) -> bool {
     };
     let text = String::from_utf8_lossy(&bytes);
     text.trim_start().starts_with('{') && text.contains("\"alg\"")
-}
-
-/// Key material follows a private key header on `line` (1-based): a line of
-/// base64 (after any `Proc-Type`-style headers), not `...` or a placeholder.
-pub fn has_key_body(text: &str, line: u32) -> bool {
-    text.lines()
-        .skip(line as usize)
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.contains(':'))
-        .take(1)
-        .any(|l| {
-            l.len() >= 40
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-                && !filters::is_placeholder(l)
-                && filters::entropy(l) > 3.5
-        })
-        || text
-            .lines()
-            .skip(line as usize)
-            .any(|l| l.starts_with("Private-Lines:"))
 }
 
 /// Drop generic candidates that a specific detector already explains, and

@@ -136,7 +136,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "CHECK", value_delimiter = ',')]
     pub skip: Vec<String>,
 
-    /// Refuse a host service (repo, search) to every check, whatever it declares.
+    /// Do not read the git history (working tree only: pre-commit speed).
+    #[arg(long)]
+    pub no_history: bool,
+
+    /// Only the commits after REV count: the history scan covers what they
+    /// introduce (for gating a branch: `--since origin/main`).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+
+    /// Refuse a host service (repo, search, history) to every check, whatever it declares.
     #[arg(long, value_name = "CAPABILITY", value_delimiter = ',')]
     pub deny: Vec<String>,
 

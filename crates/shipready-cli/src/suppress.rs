@@ -47,7 +47,7 @@ fn directive(line: &str, rule: &str) -> Option<Directive> {
 pub fn apply(index: &RepoIndex, findings: &mut [Finding]) {
     let mut lines: HashMap<String, Option<Vec<String>>> = HashMap::new();
     for f in findings.iter_mut() {
-        let Some(Location::File { path, span }) = &f.location else {
+        let Some(Location::File { path, span, .. }) = &f.location else {
             continue;
         };
         let file_lines = lines.entry(path.clone()).or_insert_with(|| {

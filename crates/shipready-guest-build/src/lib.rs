@@ -43,19 +43,33 @@ pub fn packages_in(dir: &Path) -> Vec<String> {
     names
 }
 
-fn ensure_target_installed() {
+fn target_installed() -> bool {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let sysroot = Command::new(&rustc)
         .args(["--print", "sysroot"])
         .output()
         .ok()
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    let installed = sysroot.is_some_and(|s| s.join("lib/rustlib").join(TARGET).exists());
-    if !installed {
+    sysroot.is_some_and(|s| s.join("lib/rustlib").join(TARGET).exists())
+}
+
+/// The target is listed in rust-toolchain.toml, but rustup only installs it
+/// on its own when auto-install is on; add it here so `cargo build` on a
+/// fresh machine needs no other step.
+fn ensure_target_installed() {
+    if target_installed() {
+        return;
+    }
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", TARGET]);
+    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
+        add.args(["--toolchain", &toolchain]);
+    }
+    let added = add.status().is_ok_and(|s| s.success());
+    if !added || !target_installed() {
         panic!(
             "\n\nshipready's checks are WebAssembly components and need the `{TARGET}` Rust target.\n\
-             Install it with:\n\n    rustup target add {TARGET}\n\n\
-             (rust-toolchain.toml lists it, so a rustup-managed toolchain installs it on first use.)\n"
+             Install it with:\n\n    rustup target add {TARGET}\n\n"
         );
     }
 }

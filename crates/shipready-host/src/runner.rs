@@ -11,14 +11,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use shipready_report::{CheckInfo, CheckRun, Finding, NotApplicable, RuleInfo, RunStatus};
-use wasmtime::component::{Component, Linker};
+use shipready_report::{CheckInfo, CheckRun, Finding, NotApplicable, RunStatus};
+use wasmtime::component::Linker;
 use wasmtime::{Store, Trap};
 
-use crate::contract::{self, v0_1};
+use crate::contract::plugin::{Described, Plugin, Pre, RunContext, version_of};
 use crate::engine::{Compiled, Engine};
 use crate::limits::Limits;
 use crate::sandbox::State;
+use crate::services::history::HistorySource;
 use crate::services::repo::RepoIndex;
 
 pub use shipready_report::CheckSource;
@@ -28,15 +29,17 @@ pub use shipready_report::CheckSource;
 pub enum Capability {
     Repo,
     Search,
+    History,
 }
 
 impl Capability {
-    pub const ALL: &[Capability] = &[Capability::Repo, Capability::Search];
+    pub const ALL: &[Capability] = &[Capability::Repo, Capability::Search, Capability::History];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Capability::Repo => "repo",
             Capability::Search => "search",
+            Capability::History => "history",
         }
     }
 
@@ -105,6 +108,8 @@ pub struct RunOptions {
     pub urls: Vec<String>,
     /// `(check id, [(key, JSON value)])`.
     pub settings: Vec<(String, Vec<(String, String)>)>,
+    /// The git history for checks that declare `history`.
+    pub history: Option<Arc<HistorySource>>,
 }
 
 impl Default for RunOptions {
@@ -118,6 +123,7 @@ impl Default for RunOptions {
             profile: "launch".into(),
             urls: Vec::new(),
             settings: Vec::new(),
+            history: None,
         }
     }
 }
@@ -149,7 +155,7 @@ impl Runner {
     pub fn new(engine: Engine) -> wasmtime::Result<Self> {
         let mut linker = Linker::new(&engine.inner);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        v0_1::add_to_linker(&mut linker)?;
+        crate::contract::add_to_linker(&mut linker)?;
         Ok(Runner { engine, linker })
     }
 
@@ -287,14 +293,11 @@ impl Runner {
             Ok(c) => c,
             Err(e) => return Some(fail(fallback, None, e.to_string(), vec![], None)),
         };
-        if let Err(reason) = check_contract(&component, &self.engine) {
-            return Some(fail(fallback, None, reason, vec![], Some(compiled)));
-        }
-        let pre = match self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(v0_1::PluginPre::new)
-        {
+        let version = match version_of(&component, &self.engine.inner) {
+            Ok(v) => v,
+            Err(reason) => return Some(fail(fallback, None, reason, vec![], Some(compiled))),
+        };
+        let pre = match Pre::new(&self.linker, &component, version) {
             Ok(p) => p,
             Err(e) => {
                 return Some(fail(
@@ -307,7 +310,10 @@ impl Runner {
             }
         };
 
-        let mut store = Store::new(&self.engine.inner, State::new(opts.limits, repo.clone()));
+        let mut store = Store::new(
+            &self.engine.inner,
+            State::new(opts.limits, repo.clone(), opts.history.clone()),
+        );
         store.limiter(|s| &mut s.memory);
         let ticks = (opts.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
@@ -326,7 +332,7 @@ impl Runner {
                 ));
             }
         };
-        let raw_info = match plugin.shipready_check_check().call_describe(&mut store) {
+        let raw_info = match plugin.describe(&mut store) {
             Ok(i) => i,
             Err(e) => {
                 let reason = failure_reason(&e, &store, &opts.limits, "describe()");
@@ -388,7 +394,7 @@ impl Runner {
             .collect();
         store.data_mut().info = info.clone();
 
-        let ctx = v0_1::types::Context {
+        let ctx = RunContext {
             profile: opts.profile.clone(),
             has_repo: repo.is_some(),
             is_git: repo.as_ref().is_some_and(|r| r.is_git()),
@@ -431,40 +437,6 @@ fn is_filtered_out(id: &str, opts: &RunOptions) -> bool {
 
 fn take_logs(store: &mut Store<State>) -> Vec<String> {
     std::mem::take(&mut store.data_mut().logs)
-}
-
-/// Refuse components built against another contract version, or that are
-/// not checks at all, with a reason that names what was found.
-fn check_contract(component: &Component, engine: &Engine) -> Result<(), String> {
-    let ty = component.component_type();
-    let names: Vec<String> = ty
-        .imports(&engine.inner)
-        .map(|(n, _)| n.to_string())
-        .chain(ty.exports(&engine.inner).map(|(n, _)| n.to_string()))
-        .collect();
-    for name in &names {
-        if let Some(rest) = name.strip_prefix(&format!("{}/", contract::PACKAGE)) {
-            let version = rest.split_once('@').map_or("(unversioned)", |(_, v)| v);
-            if !contract::SUPPORTED.contains(&version) {
-                return Err(format!(
-                    "built against contract {}@{version} (`{name}`); this shipready supports {}",
-                    contract::PACKAGE,
-                    contract::SUPPORTED
-                        .iter()
-                        .map(|v| format!("{}@{v}", contract::PACKAGE))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-    }
-    if !names.iter().any(|n| n == v0_1::CHECK_EXPORT) {
-        return Err(format!(
-            "not a shipready check: the component does not export `{}` (build it with shipready-sdk's `export!`)",
-            v0_1::CHECK_EXPORT
-        ));
-    }
-    Ok(())
 }
 
 /// Why a call failed, in words a user can act on.
@@ -524,7 +496,7 @@ fn is_kebab(s: &str) -> bool {
 }
 
 /// Check `describe()`'s answer against the contract's rules.
-fn validate_info(raw: v0_1::types::CheckInfo) -> Result<(CheckInfo, Vec<Capability>), String> {
+fn validate_info(raw: Described) -> Result<(CheckInfo, Vec<Capability>), String> {
     if !is_kebab(&raw.id) {
         return Err(format!(
             "broke the contract: check id `{}` is not kebab-case",
@@ -550,53 +522,37 @@ fn validate_info(raw: v0_1::types::CheckInfo) -> Result<(CheckInfo, Vec<Capabili
             ));
         }
     }
-    let declared: Vec<Capability> = raw
-        .capabilities
-        .iter()
-        .map(|c| v0_1::capability(*c))
-        .collect();
     let info = CheckInfo {
         id: raw.id,
         version: raw.version,
         title: raw.title,
         summary: raw.summary,
-        capabilities: declared.iter().map(|c| c.as_str().to_string()).collect(),
-        rules: raw
-            .rules
-            .into_iter()
-            .map(|r| RuleInfo {
-                id: r.id,
-                title: r.title,
-                severity: v0_1::severity(r.severity),
-                docs: r.docs,
-            })
+        capabilities: raw
+            .capabilities
+            .iter()
+            .map(|c| c.as_str().to_string())
             .collect(),
+        rules: raw.rules,
     };
+    let declared = raw.capabilities;
     Ok((info, declared))
 }
 
 /// Call `run()`; findings arrived through the `findings` import meanwhile.
 fn call_run(
-    plugin: &v0_1::Plugin,
+    plugin: &Plugin,
     store: &mut Store<State>,
-    ctx: v0_1::types::Context,
+    ctx: RunContext,
     limits: &Limits,
 ) -> Result<(Vec<Finding>, Vec<NotApplicable>), String> {
-    let result = plugin
-        .shipready_check_check()
-        .call_run(&mut *store, &ctx)
-        .map_err(|e| failure_reason(&e, store, limits, "run()"))?;
-    match result {
-        Ok(()) => {
-            let state = store.data_mut();
-            Ok((
-                std::mem::take(&mut state.findings),
-                std::mem::take(&mut state.not_applicable),
-            ))
-        }
-        Err(v0_1::types::CheckError::BadSettings(m)) => Err(format!("bad settings: {m}")),
-        Err(v0_1::types::CheckError::Internal(m)) => Err(format!("the check failed: {m}")),
-    }
+    plugin
+        .run(&mut *store, ctx)
+        .map_err(|e| failure_reason(&e, store, limits, "run()"))??;
+    let state = store.data_mut();
+    Ok((
+        std::mem::take(&mut state.findings),
+        std::mem::take(&mut state.not_applicable),
+    ))
 }
 
 /// Two checks with one id: keep the first (in source order), fail the others.

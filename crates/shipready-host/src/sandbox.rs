@@ -12,6 +12,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::limits::{Limits, MemoryCap};
 use crate::runner::Capability;
+use crate::services::history::HistorySource;
 use crate::services::repo::RepoIndex;
 
 pub(crate) struct State {
@@ -20,6 +21,7 @@ pub(crate) struct State {
     pub memory: MemoryCap,
     pub granted: Vec<Capability>,
     pub repo: Option<Arc<RepoIndex>>,
+    pub history: Option<Arc<HistorySource>>,
     pub limits: Limits,
     pub logs: Vec<String>,
     log_bytes: usize,
@@ -33,7 +35,11 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(limits: Limits, repo: Option<Arc<RepoIndex>>) -> Self {
+    pub fn new(
+        limits: Limits,
+        repo: Option<Arc<RepoIndex>>,
+        history: Option<Arc<HistorySource>>,
+    ) -> Self {
         let stderr = MemoryOutputPipe::new(limits.max_log_bytes);
         let wasi = WasiCtx::builder()
             .stderr(stderr.clone())
@@ -50,6 +56,7 @@ impl State {
             },
             granted: Vec::new(),
             repo,
+            history,
             limits,
             logs: Vec::new(),
             log_bytes: 0,

@@ -37,9 +37,9 @@ pub enum Requirement {
     Git,
     /// At least one `--url` was given.
     Url,
-    /// The git history is scanned. No check in this build scans it yet, so
-    /// such items are `not-run` and say so rather than pass on the working
-    /// tree's evidence.
+    /// The git history was scanned. Such items are decided by findings in
+    /// the history (with a commit) only, and the other items by findings
+    /// in the working tree only.
     History,
 }
 
@@ -185,19 +185,31 @@ fn evaluate_item(
                     vec![],
                 );
             }
-            Requirement::History => {
-                return item(
-                    ItemStatus::NotRun,
-                    "the git history is not scanned yet (only the working tree is)".into(),
-                    vec![],
-                );
-            }
+            Requirement::History => match &target.history {
+                None => {
+                    return item(
+                        ItemStatus::NotRun,
+                        "the git history was not scanned (no check that reads it ran)".into(),
+                        vec![],
+                    );
+                }
+                Some(h) if !h.available => {
+                    let why = h.reason.clone().unwrap_or_else(|| "unavailable".into());
+                    return item(
+                        ItemStatus::NotRun,
+                        format!("the git history was not scanned: {why}"),
+                        vec![],
+                    );
+                }
+                Some(_) => {}
+            },
             Requirement::Url if target.urls.is_empty() => {
                 return item(ItemStatus::NotRun, "no --url given".into(), vec![]);
             }
             _ => {}
         }
     }
+    let in_history = spec.requires.contains(&Requirement::History);
     let checks: BTreeSet<&str> = spec.rules.iter().map(|r| check_of(r)).collect();
     let ran: Vec<&CheckRun> = checks.iter().filter_map(|c| runs.get(c).copied()).collect();
     if let Some((run, reason)) = ran.iter().find_map(|r| match &r.status {
@@ -227,6 +239,7 @@ fn evaluate_item(
         .iter()
         .flat_map(|r| r.findings.iter())
         .filter(|f| decides(&f.rule) && f.counts())
+        .filter(|f| f.location.as_ref().and_then(|l| l.commit()).is_some() == in_history)
         .collect();
     let fingerprints = findings.iter().map(|f| f.fingerprint.clone()).collect();
     if let Some(worst) = findings.iter().map(|f| f.severity).max() {
@@ -246,6 +259,21 @@ fn evaluate_item(
             n => format!("{n} findings"),
         };
         return item(status, format!("{count}: {}", first.message), fingerprints);
+    }
+    if let Some(h) = target.history.as_ref().filter(|h| in_history && h.shallow) {
+        let since = h
+            .since
+            .as_deref()
+            .map_or(String::new(), |s| format!(" since {s}"));
+        return item(
+            ItemStatus::Warn,
+            format!(
+                "no findings in {} commits{since}, but this is a shallow clone: older history was not scanned \
+                 (run `git fetch --unshallow` first)",
+                h.commits
+            ),
+            vec![],
+        );
     }
     let not_applicable: Vec<&str> = ran
         .iter()
@@ -378,6 +406,7 @@ mod tests {
             path: Some(".".into()),
             is_git,
             urls: vec![],
+            history: None,
         }
     }
 

@@ -80,20 +80,38 @@ pub struct Span {
 )]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Location {
-    File { path: String, span: Option<Span> },
-    Url { url: String },
+    File {
+        path: String,
+        span: Option<Span>,
+        /// For content found in the git history: the commit that introduced it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+    },
+    Url {
+        url: String,
+    },
 }
 
 impl Location {
-    /// `path:line` or the URL.
+    /// `path:line`, `path:line @ commit` for history, or the URL.
     pub fn display(&self) -> String {
         match self {
-            Location::File {
-                path,
-                span: Some(s),
-            } => format!("{path}:{}", s.start_line),
-            Location::File { path, span: None } => path.clone(),
+            Location::File { path, span, commit } => {
+                let line = span.map_or(String::new(), |s| format!(":{}", s.start_line));
+                let commit = commit
+                    .as_deref()
+                    .map_or(String::new(), |c| format!(" @ {}", &c[..c.len().min(12)]));
+                format!("{path}{line}{commit}")
+            }
             Location::Url { url } => url.clone(),
+        }
+    }
+
+    /// The commit, for a location in the git history.
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            Location::File { commit, .. } => commit.as_deref(),
+            Location::Url { .. } => None,
         }
     }
 
@@ -286,6 +304,26 @@ pub struct Target {
     pub path: Option<String>,
     pub is_git: bool,
     pub urls: Vec<String>,
+    /// What the git history scan covered; absent when no check asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryScan>,
+}
+
+/// The git history as the host scanned it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct HistoryScan {
+    pub available: bool,
+    /// Why the history could not be scanned.
+    pub reason: Option<String>,
+    /// A shallow clone: history before the boundary is missing.
+    pub shallow: bool,
+    /// `--since REV`: only the commits after REV were scanned.
+    pub since: Option<String>,
+    pub commits: u32,
+    pub blobs: u32,
+    /// Blobs not scanned: binary, over the size limit, not UTF-8, unreadable.
+    pub skipped: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -371,6 +409,7 @@ mod tests {
                 end_line: line,
                 end_column: 1,
             }),
+            commit: None,
         };
         let a = fingerprint("delivery/x", Some(&at(3)), "FROM  node");
         assert_eq!(a, fingerprint("delivery/x", Some(&at(9)), "FROM node"));
@@ -378,6 +417,7 @@ mod tests {
         let other = Location::File {
             path: "api/Dockerfile".into(),
             span: None,
+            commit: None,
         };
         assert_ne!(a, fingerprint("delivery/x", Some(&other), "FROM node"));
         assert_eq!(a.len(), 32);

@@ -1,7 +1,10 @@
 //! Glue between the generated bindings and the SDK's types. Not public API:
 //! used by [`crate::export!`] only.
 
-use crate::{Capability, Check, CheckError, Context, Cx, FileInfo, FileKind, Finding, Hit, Hits};
+use crate::{
+    Capability, Check, CheckError, CommitInfo, Context, Cx, FileInfo, FileKind, Finding,
+    HistoryHit, HistoryHits, HistoryScope, Hit, Hits,
+};
 use crate::{Host, HostError, Level, Location, Pattern, Severity};
 
 #[allow(missing_docs, clippy::all)]
@@ -15,7 +18,7 @@ pub mod bindings {
     });
 }
 
-use bindings::shipready::check::{findings, log, repo, search, types as wit};
+use bindings::shipready::check::{findings, history, log, repo, search, types as wit};
 
 /// The real host, reached through the component's imports.
 struct WasmHost;
@@ -45,31 +48,11 @@ impl Host for WasmHost {
     }
 
     fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
-        let patterns: Vec<search::Pattern> = patterns
-            .iter()
-            .map(|p| search::Pattern {
-                id: p.id,
-                regex: p.regex.clone(),
-                keywords: p.keywords.clone(),
-            })
-            .collect();
         let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
-        let result = search::files(&patterns, &globs).map_err(host_error)?;
+        let result = search::files(&wit_patterns(patterns), &globs).map_err(host_error)?;
         Ok(Hits {
             truncated: result.truncated,
-            hits: result
-                .hits
-                .into_iter()
-                .map(|h| Hit {
-                    pattern: h.pattern,
-                    path: h.path,
-                    line: h.line,
-                    column: h.column,
-                    matched: h.matched,
-                    line_text: h.line_text,
-                    groups: h.groups,
-                })
-                .collect(),
+            hits: result.hits.into_iter().map(hit).collect(),
         })
     }
 
@@ -90,6 +73,70 @@ impl Host for WasmHost {
     fn not_applicable(&self, rule: &str, reason: &str) {
         findings::not_applicable(rule, reason);
     }
+
+    fn history_scope(&self) -> Result<HistoryScope, HostError> {
+        let s = history::scope().map_err(host_error)?;
+        Ok(HistoryScope {
+            available: s.available,
+            reason: s.reason,
+            shallow: s.shallow,
+            since: s.since,
+            commits: s.commits,
+            blobs: s.blobs,
+            skipped: s.skipped,
+        })
+    }
+
+    fn history_search(
+        &self,
+        patterns: &[Pattern],
+        globs: &[&str],
+    ) -> Result<HistoryHits, HostError> {
+        let patterns = wit_patterns(patterns);
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        let result = history::search(&patterns, &globs).map_err(host_error)?;
+        Ok(HistoryHits {
+            truncated: result.truncated,
+            hits: result
+                .hits
+                .into_iter()
+                .map(|h| HistoryHit {
+                    hit: hit(h.hit),
+                    blob: h.blob,
+                    commit: CommitInfo {
+                        id: h.commit.id,
+                        author: h.commit.author,
+                        time: h.commit.time,
+                        summary: h.commit.summary,
+                    },
+                    in_head: h.in_head,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn wit_patterns(patterns: &[Pattern]) -> Vec<search::Pattern> {
+    patterns
+        .iter()
+        .map(|p| search::Pattern {
+            id: p.id,
+            regex: p.regex.clone(),
+            keywords: p.keywords.clone(),
+        })
+        .collect()
+}
+
+fn hit(h: search::Hit) -> Hit {
+    Hit {
+        pattern: h.pattern,
+        path: h.path,
+        line: h.line,
+        column: h.column,
+        matched: h.matched,
+        line_text: h.line_text,
+        groups: h.groups,
+    }
 }
 
 fn host_error(e: wit::HostError) -> HostError {
@@ -97,6 +144,7 @@ fn host_error(e: wit::HostError) -> HostError {
         wit::HostError::NotGranted(c) => HostError::NotGranted(match c {
             wit::Capability::Repo => Capability::Repo,
             wit::Capability::Search => Capability::Search,
+            wit::Capability::History => Capability::History,
         }),
         wit::HostError::Invalid(m) => HostError::Invalid(m),
         wit::HostError::Io(m) => HostError::Io(m),
@@ -126,6 +174,7 @@ pub fn describe<C: Check>() -> wit::CheckInfo {
             .map(|c| match c {
                 Capability::Repo => wit::Capability::Repo,
                 Capability::Search => wit::Capability::Search,
+                Capability::History => wit::Capability::History,
             })
             .collect(),
         rules: info
@@ -164,8 +213,9 @@ fn finding(f: Finding) -> wit::Finding {
         severity: f.severity.map(severity),
         message: f.message,
         location: f.location.map(|l| match l {
-            Location::File { path, span } => wit::Location::File(wit::FileLocation {
+            Location::File { path, span, commit } => wit::Location::File(wit::FileLocation {
                 path,
+                commit,
                 span: span.map(|s| wit::Span {
                     start_line: s.start_line,
                     start_column: s.start_column,

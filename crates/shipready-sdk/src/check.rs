@@ -1,8 +1,8 @@
 //! The [`Check`] trait and what a check sees while it runs.
 
 use crate::{
-    Capability, FileInfo, Finding, Hits, Host, HostError, Level, NotApplicable, Pattern, Result,
-    Rule,
+    Capability, FileInfo, Finding, HistoryHits, HistoryScope, Hits, Host, HostError, Level,
+    NotApplicable, Pattern, Result, Rule,
 };
 
 /// Findings are handed to the host in batches of this size.
@@ -117,6 +117,20 @@ impl<'a> Cx<'a> {
 
     pub fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
         self.host.search(patterns, globs)
+    }
+
+    /// What the git history holds for this run (needs `Capability::History`).
+    pub fn history_scope(&self) -> Result<HistoryScope, HostError> {
+        self.host.history_scope()
+    }
+
+    /// Run patterns over every blob of the history in scope, each once.
+    pub fn history_search(
+        &self,
+        patterns: &[Pattern],
+        globs: &[&str],
+    ) -> Result<HistoryHits, HostError> {
+        self.host.history_search(patterns, globs)
     }
 
     pub fn log(&self, level: Level, message: &str) {

@@ -14,7 +14,12 @@ pub struct Span {
 /// Where a finding is: a file (optionally a span in it) or a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    File { path: String, span: Option<Span> },
+    File {
+        path: String,
+        span: Option<Span>,
+        /// The commit that introduced the content, for findings in the history.
+        commit: Option<String>,
+    },
     Url(String),
 }
 
@@ -59,6 +64,7 @@ impl Finding {
         self.location = Some(Location::File {
             path: path.into(),
             span: None,
+            commit: None,
         });
         self
     }
@@ -80,7 +86,16 @@ impl Finding {
         self.location = Some(Location::File {
             path: path.into(),
             span: Some(span),
+            commit: None,
         });
+        self
+    }
+
+    /// Mark a file location as being in the git history, at `commit`.
+    pub fn in_commit(mut self, commit: impl Into<String>) -> Self {
+        if let Some(Location::File { commit: c, .. }) = &mut self.location {
+            *c = Some(commit.into());
+        }
         self
     }
 

@@ -81,6 +81,50 @@ pub struct Hits {
     pub truncated: bool,
 }
 
+/// What the history service has in scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryScope {
+    /// A git repository with at least one commit.
+    pub available: bool,
+    /// Why not, when it is not.
+    pub reason: Option<String>,
+    /// A shallow clone: older history is missing.
+    pub shallow: bool,
+    /// `--since REV`: only commits after REV.
+    pub since: Option<String>,
+    pub commits: u32,
+    pub blobs: u32,
+    pub skipped: u32,
+}
+
+/// A commit, as history hits report it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+    pub summary: String,
+}
+
+/// A match in a blob of the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryHit {
+    /// `hit.path` is the blob's path in `commit`.
+    pub hit: Hit,
+    pub blob: String,
+    /// The oldest commit in which this content appears.
+    pub commit: CommitInfo,
+    /// The same content is still in HEAD.
+    pub in_head: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryHits {
+    pub hits: Vec<HistoryHit>,
+    pub truncated: bool,
+}
+
 /// Diagnostic level for [`Host::log`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -116,6 +160,12 @@ pub trait Host {
     fn files(&self, globs: &[&str]) -> Result<Vec<FileInfo>, HostError>;
     fn read(&self, path: &str) -> Result<Vec<u8>, HostError>;
     fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError>;
+    fn history_scope(&self) -> Result<HistoryScope, HostError>;
+    fn history_search(
+        &self,
+        patterns: &[Pattern],
+        globs: &[&str],
+    ) -> Result<HistoryHits, HostError>;
     fn log(&self, level: Level, message: &str);
     /// Hand a batch of findings to the host.
     fn report(&self, batch: Vec<Finding>);

@@ -21,11 +21,14 @@ pub mod __private;
 
 pub use check::{Check, CheckInfo, Context, Cx, Outcome};
 pub use finding::{Finding, Location, NotApplicable, Span};
-pub use host::{FileInfo, FileKind, Hit, Hits, Host, HostError, Level, Pattern};
+pub use host::{
+    CommitInfo, FileInfo, FileKind, HistoryHit, HistoryHits, HistoryScope, Hit, Hits, Host,
+    HostError, Level, Pattern,
+};
 pub use rule::{Capability, Rule, Severity};
 
 /// The WIT package version of `wit/check.wit` this SDK is built against.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// Why a check could not complete. Becomes an `error` item in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,8 @@ pub enum Capability {
     Repo,
     /// Run many regexes at once over the target's files.
     Search,
+    /// Search the git history: every blob once, with the commit that brought it.
+    History,
 }
 
 /// One rule a check decides: an id namespaced by the check, a title, a default

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use crate::{
-    Capability, Check, Context, Cx, FileInfo, FileKind, Finding, Hit, Hits, Host, HostError, Level,
-    NotApplicable, Outcome, Pattern, Result,
+    Capability, Check, CommitInfo, Context, Cx, FileInfo, FileKind, Finding, HistoryHit,
+    HistoryHits, HistoryScope, Hit, Hits, Host, HostError, Level, NotApplicable, Outcome, Pattern,
+    Result,
 };
 
 /// An in-memory target.
@@ -22,6 +23,9 @@ pub struct FakeRepo {
     files: BTreeMap<String, Vec<u8>>,
     ctx: Context,
     logs: Mutex<Vec<String>>,
+    /// Past contents: path, text, the commit that introduced it.
+    history: Vec<(String, String, CommitInfo)>,
+    shallow: bool,
 }
 
 impl FakeRepo {
@@ -40,6 +44,21 @@ impl FakeRepo {
     pub fn file(mut self, path: &str, content: impl AsRef<[u8]>) -> Self {
         self.files
             .insert(path.to_string(), content.as_ref().to_vec());
+        self
+    }
+
+    /// Content that was committed at some point (and may since be gone):
+    /// makes this a git repository with history.
+    pub fn committed(mut self, path: &str, content: &str, commit: CommitInfo) -> Self {
+        self.ctx.is_git = true;
+        self.history
+            .push((path.to_string(), content.to_string(), commit));
+        self
+    }
+
+    /// Pretend the clone is shallow.
+    pub fn shallow(mut self) -> Self {
+        self.shallow = true;
         self
     }
 
@@ -97,22 +116,12 @@ impl Granted<'_> {
     }
 
     fn matching(&self, globs: &[&str]) -> Result<Vec<(&String, &Vec<u8>)>, HostError> {
-        let mut set = globset::GlobSetBuilder::new();
-        for g in globs {
-            let g = shipready_paths::glob_from_root(g);
-            set.add(
-                globset::GlobBuilder::new(&g)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| HostError::Invalid(e.to_string()))?,
-            );
-        }
-        let set = set.build().map_err(|e| HostError::Invalid(e.to_string()))?;
+        let set = glob_set(globs)?;
         Ok(self
             .repo
             .files
             .iter()
-            .filter(|(p, _)| globs.is_empty() || set.is_match(p.as_str()))
+            .filter(|(p, _)| set.as_ref().is_none_or(|s| s.is_match(p.as_str())))
             .collect())
     }
 }
@@ -153,48 +162,64 @@ impl Host for Granted<'_> {
 
     fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
         self.require(Capability::Search)?;
-        let compiled = patterns
-            .iter()
-            .map(|p| {
-                regex::RegexBuilder::new(&p.regex)
-                    .multi_line(true)
-                    .build()
-                    .map(|r| (p.id, r))
-                    .map_err(|e| HostError::Invalid(format!("pattern {}: {e}", p.id)))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let compiled = compile(patterns)?;
         let mut hits = Vec::new();
         for (path, content) in self.matching(globs)? {
-            let Ok(text) = std::str::from_utf8(content) else {
-                continue;
-            };
-            for (id, re) in &compiled {
-                for caps in re.captures_iter(text) {
-                    let m = caps.get(0).expect("group 0");
-                    let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-                    let line_end = text[m.start()..]
-                        .find('\n')
-                        .map_or(text.len(), |i| m.start() + i);
-                    hits.push(Hit {
-                        pattern: *id,
-                        path: path.clone(),
-                        line: text[..m.start()].matches('\n').count() as u32 + 1,
-                        column: (m.start() - line_start) as u32 + 1,
-                        matched: m.as_str().to_string(),
-                        line_text: text[line_start..line_end].to_string(),
-                        groups: caps
-                            .iter()
-                            .skip(1)
-                            .map(|g| g.map_or(String::new(), |g| g.as_str().to_string()))
-                            .collect(),
-                    });
-                }
+            if let Ok(text) = std::str::from_utf8(content) {
+                hits.extend(scan(&compiled, path, text));
             }
         }
         hits.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
         });
         Ok(Hits {
+            hits,
+            truncated: false,
+        })
+    }
+
+    fn history_scope(&self) -> Result<HistoryScope, HostError> {
+        self.require(Capability::History)?;
+        let available = self.repo.ctx.is_git;
+        Ok(HistoryScope {
+            available,
+            reason: (!available).then(|| "not a git repository".to_string()),
+            shallow: self.repo.shallow,
+            since: None,
+            commits: self.repo.history.len() as u32,
+            blobs: self.repo.history.len() as u32,
+            skipped: 0,
+        })
+    }
+
+    fn history_search(
+        &self,
+        patterns: &[Pattern],
+        globs: &[&str],
+    ) -> Result<HistoryHits, HostError> {
+        self.require(Capability::History)?;
+        let compiled = compile(patterns)?;
+        let globs = glob_set(globs)?;
+        let mut hits = Vec::new();
+        for (path, text, commit) in &self.repo.history {
+            if globs.as_ref().is_some_and(|g| !g.is_match(path)) {
+                continue;
+            }
+            let in_head = self
+                .repo
+                .files
+                .get(path)
+                .is_some_and(|c| c == text.as_bytes());
+            for hit in scan(&compiled, path, text) {
+                hits.push(HistoryHit {
+                    hit,
+                    blob: format!("{path}@{}", commit.id),
+                    commit: commit.clone(),
+                    in_head,
+                });
+            }
+        }
+        Ok(HistoryHits {
             hits,
             truncated: false,
         })
@@ -217,4 +242,63 @@ impl Host for Granted<'_> {
                 reason: reason.to_string(),
             });
     }
+}
+
+fn compile(patterns: &[Pattern]) -> Result<Vec<(u32, regex::Regex)>, HostError> {
+    patterns
+        .iter()
+        .map(|p| {
+            regex::RegexBuilder::new(&p.regex)
+                .multi_line(true)
+                .build()
+                .map(|r| (p.id, r))
+                .map_err(|e| HostError::Invalid(format!("pattern {}: {e}", p.id)))
+        })
+        .collect()
+}
+
+fn glob_set(globs: &[&str]) -> Result<Option<globset::GlobSet>, HostError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for g in globs {
+        set.add(
+            globset::GlobBuilder::new(&shipready_paths::glob_from_root(g))
+                .literal_separator(true)
+                .build()
+                .map_err(|e| HostError::Invalid(e.to_string()))?,
+        );
+    }
+    set.build()
+        .map(Some)
+        .map_err(|e| HostError::Invalid(e.to_string()))
+}
+
+/// Every match of every pattern in `text`, as the host reports them.
+fn scan(compiled: &[(u32, regex::Regex)], path: &str, text: &str) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (id, re) in compiled {
+        for caps in re.captures_iter(text) {
+            let m = caps.get(0).expect("group 0");
+            let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[m.start()..]
+                .find('\n')
+                .map_or(text.len(), |i| m.start() + i);
+            hits.push(Hit {
+                pattern: *id,
+                path: path.to_string(),
+                line: text[..m.start()].matches('\n').count() as u32 + 1,
+                column: (m.start() - line_start) as u32 + 1,
+                matched: m.as_str().to_string(),
+                line_text: text[line_start..line_end].to_string(),
+                groups: caps
+                    .iter()
+                    .skip(1)
+                    .map(|g| g.map_or(String::new(), |g| g.as_str().to_string()))
+                    .collect(),
+            });
+        }
+    }
+    hits
 }

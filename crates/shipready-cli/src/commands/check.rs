@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use shipready_host::services::history::HistorySource;
 use shipready_host::{Capability, IndexOptions, Limits, RepoIndex, RunOptions};
 use shipready_report::baseline::Baseline;
 use shipready_report::render::{self, Format, Style};
-use shipready_report::{Definition, Report, ScanStats, Target};
+use shipready_report::{Definition, HistoryScan, Report, ScanStats, Target};
 
 use crate::Exit;
 use crate::cli::{BaselineArgs, CheckArgs, ColorChoice, OutputFormat, RunArgs};
@@ -109,6 +110,22 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         None => None,
     };
 
+    let history = match (&repo, &path) {
+        (Some(index), Some(root)) if index.is_git() => {
+            if let Some(rev) = &args.since {
+                shipready_host::services::history::resolve(root, rev)?;
+            }
+            Some(Arc::new(if args.no_history {
+                HistorySource::disabled(root, "--no-history was given")
+            } else {
+                HistorySource::new(root, args.since.as_deref(), args.max_file_size)
+            }))
+        }
+        _ if args.since.is_some() => bail!("--since needs a git repository to compare with"),
+        _ => None,
+    };
+    options.history = history.clone();
+
     let runner = super::runner(&args.plugins)?;
     let progress = progress_bar(args, sources.len());
     let verbose = args.verbose;
@@ -146,6 +163,7 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         path: path.as_ref().map(|p| p.display().to_string()),
         is_git: repo.as_ref().is_some_and(|r| r.is_git()),
         urls: args.urls.clone(),
+        history: history_scan(history.as_deref(), repo.as_deref()),
     };
     let stats = repo.as_ref().map_or(ScanStats::default(), |r| r.stats());
     Ok(Report::assemble(
@@ -156,6 +174,33 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         stats,
         started.elapsed().as_millis() as u64,
     ))
+}
+
+/// What the history scan covered, for the report: nothing when no check
+/// read the history, a reason when it could not be read.
+fn history_scan(history: Option<&HistorySource>, repo: Option<&RepoIndex>) -> Option<HistoryScan> {
+    let unavailable = |reason: &str| HistoryScan {
+        available: false,
+        reason: Some(reason.into()),
+        shallow: false,
+        since: None,
+        commits: 0,
+        blobs: 0,
+        skipped: 0,
+    };
+    match history {
+        None if repo.is_some_and(|r| !r.is_git()) => Some(unavailable("not a git repository")),
+        None => None,
+        Some(source) => source.scanned().map(|s| HistoryScan {
+            available: s.available,
+            reason: s.reason,
+            shallow: s.shallow,
+            since: s.since,
+            commits: s.commits,
+            blobs: s.blobs,
+            skipped: s.skipped,
+        }),
+    }
 }
 
 /// Re-evaluate the items after findings changed status (baseline).
@@ -216,6 +261,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         profile: args.profile.as_str().to_string(),
         urls: args.urls.clone(),
         settings: Vec::new(),
+        history: None,
     })
 }
 

@@ -94,6 +94,97 @@ fn compile(patterns: &[PatternSpec]) -> Result<Compiled, AccessError> {
     })
 }
 
+/// Compiled patterns plus a shared hit budget: scans one text at a time,
+/// from any thread. Used over the working tree here and over blobs by the
+/// history service.
+pub struct Matcher {
+    compiled: Compiled,
+    count: AtomicUsize,
+    truncated: AtomicBool,
+    max_hits: usize,
+}
+
+impl Matcher {
+    pub fn new(patterns: &[PatternSpec], max_hits: usize) -> Result<Self, AccessError> {
+        Ok(Matcher {
+            compiled: compile(patterns)?,
+            count: AtomicUsize::new(0),
+            truncated: AtomicBool::new(false),
+            max_hits,
+        })
+    }
+
+    /// The hit budget is spent: stop feeding texts.
+    pub fn exhausted(&self) -> bool {
+        self.truncated.load(Ordering::Relaxed)
+    }
+
+    /// Every hit of every pattern in `text`, reported at `path`.
+    pub fn scan(&self, path: &str, text: &str) -> Vec<Hit> {
+        let mut out = Vec::new();
+        if self.exhausted() {
+            return out;
+        }
+        let compiled = &self.compiled;
+        let mut active = vec![false; compiled.regexes.len()];
+        for &i in &compiled.always {
+            active[i] = true;
+        }
+        if let Some((ac, owners)) = &compiled.keywords {
+            for m in ac.find_overlapping_iter(text) {
+                active[owners[m.pattern().as_usize()]] = true;
+            }
+        }
+        let mut line_starts: Option<Vec<usize>> = None;
+        for (i, (id, re)) in compiled.regexes.iter().enumerate() {
+            if !active[i] {
+                continue;
+            }
+            for caps in re.captures_iter(text) {
+                let m = caps.get(0).expect("group 0 always matches");
+                if m.is_empty() {
+                    continue;
+                }
+                if self.count.fetch_add(1, Ordering::Relaxed) >= self.max_hits {
+                    self.truncated.store(true, Ordering::Relaxed);
+                    return out;
+                }
+                let starts = line_starts.get_or_insert_with(|| {
+                    std::iter::once(0)
+                        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                        .collect()
+                });
+                let line = starts.partition_point(|&s| s <= m.start());
+                let line_start = starts[line - 1];
+                let line_end = text[line_start..]
+                    .find('\n')
+                    .map_or(text.len(), |e| line_start + e);
+                out.push(Hit {
+                    pattern: *id,
+                    path: path.to_string(),
+                    line: line as u32,
+                    column: (m.start() - line_start + 1) as u32,
+                    matched: clip(m.as_str()),
+                    line_text: clip(text[line_start..line_end].trim_end_matches('\r')),
+                    groups: caps
+                        .iter()
+                        .skip(1)
+                        .map(|g| g.map_or(String::new(), |g| clip(g.as_str())))
+                        .collect(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Sort hits by path, line, column and pattern.
+pub fn sort_hits(hits: &mut [Hit]) {
+    hits.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
+    });
+}
+
 /// Run `patterns` over the text files matching `globs`. Returns the hits
 /// (at most `max_hits`, sorted by path, line, column, pattern) and whether
 /// the cap cut them short.
@@ -103,81 +194,22 @@ pub fn search(
     globs: &[String],
     max_hits: usize,
 ) -> Result<(Vec<Hit>, bool), AccessError> {
-    let compiled = compile(patterns)?;
+    let matcher = Matcher::new(patterns, max_hits)?;
     let files: Vec<_> = index
         .files(globs)?
         .into_iter()
         .filter(|e| e.kind == FileKind::Text)
         .collect();
-    let count = AtomicUsize::new(0);
-    let truncated = AtomicBool::new(false);
     let mut hits: Vec<Hit> = files
         .par_iter()
-        .flat_map_iter(|entry| {
-            let mut out = Vec::new();
-            if truncated.load(Ordering::Relaxed) {
-                return out;
-            }
-            let Some(text) = index.read_text(entry) else {
-                return out;
-            };
-            let mut active = vec![false; compiled.regexes.len()];
-            for &i in &compiled.always {
-                active[i] = true;
-            }
-            if let Some((ac, owners)) = &compiled.keywords {
-                for m in ac.find_overlapping_iter(&text) {
-                    active[owners[m.pattern().as_usize()]] = true;
-                }
-            }
-            let mut line_starts: Option<Vec<usize>> = None;
-            for (i, (id, re)) in compiled.regexes.iter().enumerate() {
-                if !active[i] {
-                    continue;
-                }
-                for caps in re.captures_iter(&text) {
-                    let m = caps.get(0).expect("group 0 always matches");
-                    if m.is_empty() {
-                        continue;
-                    }
-                    if count.fetch_add(1, Ordering::Relaxed) >= max_hits {
-                        truncated.store(true, Ordering::Relaxed);
-                        return out;
-                    }
-                    let starts = line_starts.get_or_insert_with(|| {
-                        std::iter::once(0)
-                            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                            .collect()
-                    });
-                    let line = starts.partition_point(|&s| s <= m.start());
-                    let line_start = starts[line - 1];
-                    let line_end = text[line_start..]
-                        .find('\n')
-                        .map_or(text.len(), |e| line_start + e);
-                    out.push(Hit {
-                        pattern: *id,
-                        path: entry.path.clone(),
-                        line: line as u32,
-                        column: (m.start() - line_start + 1) as u32,
-                        matched: clip(m.as_str()),
-                        line_text: clip(text[line_start..line_end].trim_end_matches('\r')),
-                        groups: caps
-                            .iter()
-                            .skip(1)
-                            .map(|g| g.map_or(String::new(), |g| clip(g.as_str())))
-                            .collect(),
-                    });
-                }
-            }
-            out
+        .flat_map_iter(|entry| match index.read_text(entry) {
+            Some(text) => matcher.scan(&entry.path, &text),
+            None => Vec::new(),
         })
         .collect();
-    hits.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
-    });
-    let truncated = truncated.load(Ordering::Relaxed);
+    sort_hits(&mut hits);
     hits.truncate(max_hits);
-    Ok((hits, truncated))
+    Ok((hits, matcher.exhausted()))
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub fn render(report: &Report) -> String {
             "title={}",
             property(&format!("{} ({})", f.rule, f.severity.as_str()))
         )];
-        if let Some(Location::File { path, span }) = &f.location {
+        if let Some(Location::File { path, span, .. }) = &f.location {
             props.insert(0, format!("file={}", property(path)));
             if let Some(s) = span {
                 props.push(format!("line={}", s.start_line));

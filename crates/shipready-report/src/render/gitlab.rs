@@ -22,7 +22,7 @@ pub fn render(report: &Report) -> String {
         .filter(|f| f.counts())
         .map(|f| {
             let (path, line) = match &f.location {
-                Some(Location::File { path, span }) => {
+                Some(Location::File { path, span, .. }) => {
                     (path.clone(), span.map_or(1, |s| s.start_line.max(1)))
                 }
                 _ => (".".to_string(), 1),

@@ -15,6 +15,7 @@ pub fn report() -> Report {
                     end_line: line,
                     end_column: 1,
                 }),
+                commit: None,
             });
             Finding {
                 rule: rule.into(),
@@ -95,6 +96,7 @@ pub fn report() -> Report {
         path: Some("fixtures/app".into()),
         is_git: false,
         urls: vec![],
+        history: None,
     };
     let stats = ScanStats {
         files: 1234,

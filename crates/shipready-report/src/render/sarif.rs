@@ -84,7 +84,7 @@ pub fn render(report: &Report) -> String {
         .take(MAX_RESULTS)
         .map(|f| {
             let (path, region) = match &f.location {
-                Some(Location::File { path, span }) => (
+                Some(Location::File { path, span, .. }) => (
                     path.clone(),
                     span.map(|s| {
                         json!({

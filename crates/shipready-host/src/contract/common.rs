@@ -1,0 +1,183 @@
+//! [`common_host!`]: the host side every contract version shares.
+
+/// Expanded inside each version's module, where `types`, `repo`,
+/// `search_wit`, `log`, `FINDINGS_IMPORT`, `location()` and
+/// `wit_capability()` are that version's own.
+macro_rules! common_host {
+    () => {
+        use shipready_report::{CheckInfo, Finding, NotApplicable, Severity, fingerprint};
+        use wasmtime::StoreContextMut;
+        use wasmtime::component::{HasSelf, Linker, WasmList};
+
+        use crate::contract::{Denied, clip, state_violation};
+        use crate::runner::Capability;
+        use crate::sandbox::State;
+        use crate::services::repo::{AccessError, FileKind};
+        use crate::services::search::{self, PatternSpec};
+
+        /// The interfaces every version has; `findings` is linked by hand so
+        /// a batch's length is checked before any of it is copied out of
+        /// the guest.
+        fn add_common_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+            types::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+            repo::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+            search_wit::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+            log::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+            let mut findings = linker.instance(FINDINGS_IMPORT)?;
+            findings.func_wrap(
+                "report",
+                |mut store: StoreContextMut<'_, State>, (batch,): (WasmList<types::Finding>,)| {
+                    let max = store.data().limits.max_findings;
+                    if store.data().findings.len() + batch.len() > max {
+                        return Err(state_violation(&mut store, format!("reported more than {max} findings, the cap")));
+                    }
+                    let raw: Vec<types::Finding> = batch.iter(&mut store)?.collect::<wasmtime::Result<_>>()?;
+                    for f in raw {
+                        match convert_finding(f, &store.data().info, store.data().limits.max_field_bytes) {
+                            Ok(f) => store.data_mut().findings.push(f),
+                            Err(reason) => return Err(state_violation(&mut store, reason)),
+                        }
+                    }
+                    Ok(())
+                },
+            )?;
+            findings.func_wrap(
+                "not-applicable",
+                |mut store: StoreContextMut<'_, State>, (rule, reason): (String, String)| {
+                    let state = store.data();
+                    if !state.info.rules.iter().any(|r| r.id == rule) {
+                        let reason =
+                            format!("broke the contract: not-applicable names undeclared rule `{}`", clip(rule, 200));
+                        return Err(state_violation(&mut store, reason));
+                    }
+                    if state.not_applicable.len() >= state.info.rules.len() * 4 {
+                        return Err(state_violation(&mut store, "broke the contract: too many not-applicable calls".into()));
+                    }
+                    let max = state.limits.max_field_bytes;
+                    store.data_mut().not_applicable.push(NotApplicable { rule, reason: clip(reason, max) });
+                    Ok(())
+                },
+            )?;
+            Ok(())
+        }
+
+        pub fn severity(s: types::Severity) -> Severity {
+            match s {
+                types::Severity::Info => Severity::Info,
+                types::Severity::Low => Severity::Low,
+                types::Severity::Medium => Severity::Medium,
+                types::Severity::High => Severity::High,
+                types::Severity::Critical => Severity::Critical,
+            }
+        }
+
+        /// A guest finding as the report's: rule declared, default severity
+        /// applied, text fields clipped, fingerprint computed.
+        fn convert_finding(f: types::Finding, info: &CheckInfo, max: usize) -> Result<Finding, String> {
+            let Some(rule) = info.rules.iter().find(|r| r.id == f.rule) else {
+                return Err(format!(
+                    "broke the contract: a finding names rule `{}`, which describe() did not declare",
+                    clip(f.rule, 200)
+                ));
+            };
+            let location = f.location.map(|l| location(l, max));
+            let message = clip(f.message, max);
+            let evidence = f.evidence.map(|e| clip(e, max));
+            let key = f.fingerprint.as_deref().or(evidence.as_deref()).unwrap_or(&message).to_string();
+            Ok(Finding {
+                fingerprint: fingerprint(&rule.id, location.as_ref(), &key),
+                rule: rule.id.clone(),
+                check: info.id.clone(),
+                severity: f.severity.map(severity).unwrap_or(rule.severity),
+                message,
+                location,
+                evidence,
+                remediation: f.remediation.map(|r| clip(r, max)),
+                suppressed: None,
+                baselined: false,
+            })
+        }
+
+        fn denied(d: Denied) -> types::HostError {
+            match d {
+                Denied::NotGranted(c) => types::HostError::NotGranted(wit_capability(c)),
+                Denied::NoRepository => types::HostError::Invalid("no repository is being checked (URL-only run)".into()),
+            }
+        }
+
+        fn host_error(e: AccessError) -> types::HostError {
+            match e {
+                AccessError::Invalid(m) => types::HostError::Invalid(m),
+                AccessError::Io(m) => types::HostError::Io(m),
+            }
+        }
+
+        fn wit_pattern(p: search_wit::Pattern) -> PatternSpec {
+            PatternSpec { id: p.id, regex: p.regex, keywords: p.keywords }
+        }
+
+        fn wit_hit(h: search::Hit) -> search_wit::Hit {
+            search_wit::Hit {
+                pattern: h.pattern,
+                path: h.path,
+                line: h.line,
+                column: h.column,
+                matched: h.matched,
+                line_text: h.line_text,
+                groups: h.groups,
+            }
+        }
+
+        impl types::Host for State {}
+
+        impl repo::Host for State {
+            fn files(&mut self, globs: Vec<String>) -> Result<Vec<repo::FileInfo>, types::HostError> {
+                let index = self.require(Capability::Repo).map_err(denied)?;
+                let files = index.files(&globs).map_err(host_error)?;
+                Ok(files
+                    .into_iter()
+                    .map(|e| repo::FileInfo {
+                        path: e.path.clone(),
+                        size: e.size,
+                        kind: match e.kind {
+                            FileKind::Text => repo::FileKind::Text,
+                            FileKind::Binary => repo::FileKind::Binary,
+                            FileKind::TooLarge => repo::FileKind::TooLarge,
+                            FileKind::NotUtf8 => repo::FileKind::NotUtf8,
+                        },
+                        language: e.language.map(str::to_string),
+                    })
+                    .collect())
+            }
+
+            fn read(&mut self, path: String) -> Result<Vec<u8>, types::HostError> {
+                self.require(Capability::Repo).map_err(denied)?.read(&path).map_err(host_error)
+            }
+        }
+
+        impl search_wit::Host for State {
+            fn files(
+                &mut self,
+                patterns: Vec<search_wit::Pattern>,
+                globs: Vec<String>,
+            ) -> Result<search_wit::Hits, types::HostError> {
+                let max = self.limits.max_search_hits;
+                let index = self.require(Capability::Search).map_err(denied)?;
+                let specs: Vec<PatternSpec> = patterns.into_iter().map(wit_pattern).collect();
+                let (hits, truncated) = search::search(index, &specs, &globs, max).map_err(host_error)?;
+                Ok(search_wit::Hits { truncated, hits: hits.into_iter().map(wit_hit).collect() })
+            }
+        }
+
+        impl log::Host for State {
+            fn log(&mut self, level: log::Level, message: String) {
+                let level = match level {
+                    log::Level::Debug => "debug",
+                    log::Level::Info => "info",
+                    log::Level::Warn => "warn",
+                };
+                self.push_log(format!("{level}: {message}"));
+            }
+        }
+    };
+}

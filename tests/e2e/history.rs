@@ -1,0 +1,193 @@
+//! Secrets in the git history, through the real host and gix, on
+//! repositories built with git at test time. Every token is assembled at
+//! run time, so no secret-shaped literal sits in this file.
+
+use shipready_tests::TempRepo;
+
+use crate::{check_json, item, shipready};
+
+fn stripe() -> String {
+    ["sk_live_", "Zp4rT9qLm2XvB7nKw8Yc3Hd6"].concat()
+}
+
+fn slack() -> String {
+    [
+        "xoxb-",
+        "123456789012-1234567890123-",
+        "Zp4rT9qLm2XvB7nKw8Yc3Hd6",
+    ]
+    .concat()
+}
+
+/// A repository whose history holds a deleted secret, a secret still in
+/// HEAD, and a secret on an unmerged branch.
+fn leaky() -> TempRepo {
+    let repo = TempRepo::new().file("README.md", "# app\n").git();
+    let repo = repo
+        .file("config/billing.py", format!("STRIPE = \"{}\"\n", stripe()))
+        .commit_all("add billing");
+    let repo = repo
+        .remove("config/billing.py")
+        .commit_all("remove the key");
+    repo.run_git(&["checkout", "-q", "-b", "feature"]);
+    let repo = repo
+        .file("bot/slack.js", format!("const t = '{}';\n", slack()))
+        .commit_all("slack bot");
+    repo.run_git(&["checkout", "-q", "main"]);
+    repo.file(
+        "app/db.yml",
+        ["url: postgres://app:", "Zp4rT9qLm2", "@db/app\n"].concat(),
+    )
+    .commit_all("db config")
+}
+
+fn findings_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn deleted_and_unmerged_secrets_are_found_with_their_commit() {
+    let repo = leaky();
+    let (run, report) = check_json(repo.path(), &["--only", "secrets"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let stripe = findings_of(&report, "secrets/stripe-secret-key");
+    assert_eq!(stripe.len(), 1, "{stripe:?}");
+    let f = stripe[0];
+    assert_eq!(f["location"]["path"], "config/billing.py");
+    assert_eq!(f["location"]["commit"].as_str().unwrap().len(), 40);
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("by Dana Dev on 2024-03-01") && message.contains("no longer in HEAD"),
+        "{message}"
+    );
+    assert!(f["evidence"].as_str().unwrap().contains("add billing"));
+
+    let slack = findings_of(&report, "secrets/slack-token");
+    assert_eq!(
+        slack.len(),
+        1,
+        "secrets on other branches count: {:#}",
+        report["findings"]
+    );
+
+    // The one still in HEAD is reported once, from the working tree.
+    let db = findings_of(&report, "secrets/database-uri-password");
+    assert_eq!(db.len(), 1);
+    assert!(db[0]["location"]["commit"].is_null());
+
+    assert_eq!(item(&report, "secrets.history")["status"], "fail");
+    assert_eq!(item(&report, "secrets.working-tree")["status"], "fail");
+    assert!(
+        !run.stdout.contains(&stripe_secret_tail()),
+        "the secret never appears"
+    );
+    assert_eq!(report["target"]["history"]["commits"], 5);
+}
+
+fn stripe_secret_tail() -> String {
+    stripe()[10..].to_string()
+}
+
+#[test]
+fn since_limits_the_history_to_what_the_branch_introduced() {
+    let repo = leaky();
+    let base = repo.run_git(&["rev-parse", "HEAD~1"]);
+    let (_, report) = check_json(repo.path(), &["--only", "secrets", "--since", &base]);
+    assert!(
+        findings_of(&report, "secrets/stripe-secret-key").is_empty(),
+        "introduced before the base"
+    );
+    assert_eq!(report["target"]["history"]["since"], base.as_str());
+
+    let run = shipready(&[
+        "check",
+        repo.path().to_str().unwrap(),
+        "--since",
+        "no-such-branch",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--since no-such-branch: no such revision"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_history_and_non_git_directories_say_why_the_history_item_is_not_run() {
+    let repo = leaky();
+    let (_, report) = check_json(repo.path(), &["--only", "secrets", "--no-history"]);
+    let history = item(&report, "secrets.history");
+    assert_eq!(history["status"], "not-run");
+    assert!(
+        history["reason"].as_str().unwrap().contains("--no-history"),
+        "{history}"
+    );
+    assert!(findings_of(&report, "secrets/stripe-secret-key").is_empty());
+
+    let plain = TempRepo::new().file("a.txt", "x\n");
+    let (_, report) = check_json(plain.path(), &["--only", "secrets"]);
+    assert!(
+        item(&report, "secrets.history")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a git repository")
+    );
+}
+
+#[test]
+fn an_empty_repository_has_no_history_to_scan() {
+    let repo = TempRepo::new().file("a.txt", "x\n");
+    repo.run_git(&["init", "-q"]);
+    let (run, report) = check_json(repo.path(), &["--only", "secrets"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let history = item(&report, "secrets.history");
+    assert_eq!(history["status"], "not-run");
+    assert!(
+        history["reason"].as_str().unwrap().contains("no commits"),
+        "{history}"
+    );
+}
+
+#[test]
+fn a_shallow_clone_warns_that_the_history_is_incomplete() {
+    let origin = leaky();
+    let clone = TempRepo::new();
+    let url = format!("file://{}", origin.path().display());
+    let target = clone.path().join("shallow");
+    clone.run_git(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &url,
+        target.to_str().unwrap(),
+    ]);
+    let (_, report) = check_json(&target, &["--only", "secrets"]);
+    assert_eq!(report["target"]["history"]["shallow"], true);
+    let history = item(&report, "secrets.history");
+    assert_eq!(history["status"], "warn", "{history}");
+    assert!(
+        history["reason"]
+            .as_str()
+            .unwrap()
+            .contains("shallow clone"),
+        "{history}"
+    );
+}
+
+#[test]
+fn a_detached_head_is_scanned_like_a_branch() {
+    let repo = leaky();
+    let commit = repo.run_git(&["rev-parse", "HEAD~1"]);
+    repo.run_git(&["checkout", "-q", &commit]);
+    let (run, report) = check_json(repo.path(), &["--only", "secrets"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(findings_of(&report, "secrets/stripe-secret-key").len(), 1);
+}
