@@ -191,3 +191,132 @@ fn a_detached_head_is_scanned_like_a_branch() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(findings_of(&report, "secrets/stripe-secret-key").len(), 1);
 }
+
+/// Scan facts of the history, as the report gives them.
+fn history_of(report: &serde_json::Value) -> &serde_json::Value {
+    &report["target"]["history"]
+}
+
+#[test]
+fn huge_binary_and_non_utf8_blobs_are_skipped_and_counted() {
+    let secret = stripe();
+    let repo = TempRepo::new()
+        .file(
+            "huge.txt",
+            format!("{}\nKEY = \"{secret}\"\n", "x".repeat(4096)),
+        )
+        .file(
+            "blob.bin",
+            [
+                b"\0\0\0 ".as_slice(),
+                format!("KEY = \"{secret}\"").as_bytes(),
+            ]
+            .concat(),
+        )
+        .file(
+            "latin1.txt",
+            [
+                b"caf\xe9 ".as_slice(),
+                format!("KEY = \"{secret}\"").as_bytes(),
+            ]
+            .concat(),
+        )
+        .git();
+    for f in ["huge.txt", "blob.bin", "latin1.txt"] {
+        std::fs::remove_file(repo.path().join(f)).unwrap();
+    }
+    let repo = repo.commit_all("remove them");
+    let (run, report) = check_json(repo.path(), &["--only", "secrets", "--max-file-size", "1K"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(findings_of(&report, "secrets/stripe-secret-key").is_empty());
+    assert_eq!(
+        history_of(&report)["skipped"],
+        3,
+        "{:#}",
+        history_of(&report)
+    );
+}
+
+#[test]
+fn lfs_pointers_and_submodules_are_not_content() {
+    let repo = TempRepo::new()
+        .file(
+            "assets/model.bin",
+            "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+        )
+        .git();
+    let head = repo.run_git(&["rev-parse", "HEAD"]);
+    repo.run_git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},vendor/lib"),
+    ]);
+    let repo = repo.commit_all("add a submodule");
+    let (run, report) = check_json(repo.path(), &["--only", "secrets"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        report["findings"].as_array().unwrap().is_empty(),
+        "{:#}",
+        report["findings"]
+    );
+    assert_eq!(
+        crate::check_run(&report, "secrets")["status"]["status"],
+        "ok"
+    );
+}
+
+#[test]
+fn a_missing_object_is_counted_and_the_rest_still_scanned() {
+    let repo = TempRepo::new()
+        .file("a.py", format!("KEY = \"{}\"\n", stripe()))
+        .git();
+    let repo = repo
+        .file("b.js", format!("const t = '{}';\n", slack()))
+        .commit_all("b");
+    let repo = repo.remove("a.py").remove("b.js").commit_all("clean up");
+    let blob = repo.run_git(&["rev-parse", "HEAD~2:a.py"]);
+    std::fs::remove_file(
+        repo.path()
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .unwrap();
+    let (run, report) = check_json(repo.path(), &["--only", "secrets"]);
+    assert_eq!(
+        crate::check_run(&report, "secrets")["status"]["status"],
+        "ok",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        findings_of(&report, "secrets/slack-token").len(),
+        1,
+        "the readable blob is still scanned"
+    );
+    assert!(findings_of(&report, "secrets/stripe-secret-key").is_empty());
+    assert_eq!(history_of(&report)["skipped"], 1);
+}
+
+#[test]
+fn a_million_long_lines_are_scanned_to_the_end() {
+    let line = format!("let value_{} = compute(\"{}\");\n", "n", "z".repeat(40));
+    let mut text = line.repeat(1_000_000);
+    text.push_str(&format!("KEY = \"{}\"\n", stripe()));
+    let repo = TempRepo::new().file("big/generated.rs", text);
+    let (run, report) = check_json(
+        repo.path(),
+        &[
+            "--only",
+            "secrets",
+            "--no-history",
+            "--max-file-size",
+            "512M",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = findings_of(&report, "secrets/stripe-secret-key");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["location"]["span"]["start-line"], 1_000_001);
+}

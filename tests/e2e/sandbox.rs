@@ -173,5 +173,8 @@ fn a_plugin_built_against_the_released_0_1_contract_still_loads() {
     let legacy = check_run(&report, "legacy");
     assert_eq!(legacy["status"]["status"], "ok", "{legacy:#}");
     let message = legacy["findings"][0]["message"].as_str().unwrap();
-    assert!(message.ends_with(" files") && !message.starts_with("0 "), "{message}");
+    assert!(
+        message.ends_with(" files") && !message.starts_with("0 "),
+        "{message}"
+    );
 }

@@ -275,6 +275,10 @@ fn evaluate_item(
             vec![],
         );
     }
+    if in_history {
+        let h = target.history.as_ref().expect("history items return early when it was not scanned");
+        return item(ItemStatus::Pass, format!("no findings in {} blobs of {} commits", h.blobs, h.commits), vec![]);
+    }
     let not_applicable: Vec<&str> = ran
         .iter()
         .flat_map(|r| r.not_applicable.iter())

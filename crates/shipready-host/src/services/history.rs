@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use gix::ObjectId;
 use rayon::prelude::*;
@@ -74,7 +73,8 @@ pub struct HistoryIndex {
     commits: Vec<CommitMeta>,
     blobs: Vec<Blob>,
     scope: Scope,
-    skipped: AtomicU32,
+    /// Blobs a search could not read as text, counted once each.
+    skipped: std::sync::Mutex<HashSet<ObjectId>>,
     max_blob_size: u64,
 }
 
@@ -109,7 +109,7 @@ impl HistoryIndex {
                 reason: Some(reason.into()),
                 ..Scope::default()
             },
-            skipped: AtomicU32::new(0),
+            skipped: Default::default(),
             max_blob_size: 0,
         }
     }
@@ -248,7 +248,7 @@ impl HistoryIndex {
             commits,
             blobs,
             scope,
-            skipped: AtomicU32::new(unreadable),
+            skipped: Default::default(),
             max_blob_size,
         })
     }
@@ -256,7 +256,7 @@ impl HistoryIndex {
     /// The scope, with blobs skipped by searches so far.
     pub fn scope(&self) -> Scope {
         Scope {
-            skipped: self.skipped.load(Ordering::Relaxed),
+            skipped: self.scope.skipped + self.skipped.lock().expect("skipped lock").len() as u32,
             ..self.scope.clone()
         }
     }
@@ -287,7 +287,7 @@ impl HistoryIndex {
                         return Vec::new();
                     }
                     let Some(text) = self.read_text(local, blob) else {
-                        self.skipped.fetch_add(1, Ordering::Relaxed);
+                        self.skipped.lock().expect("skipped lock").insert(blob.id);
                         return Vec::new();
                     };
                     matcher

@@ -6,7 +6,9 @@
 wit_bindgen::generate!({ path: "../../../wit/released/0.1.0", world: "plugin" });
 
 use exports::shipready::check::check::Guest;
-use shipready::check::types::{Capability, CheckError, CheckInfo, Context, Finding, Rule, Severity};
+use shipready::check::types::{
+    Capability, CheckError, CheckInfo, Context, Finding, Rule, Severity,
+};
 use shipready::check::{findings, repo};
 
 struct P;

@@ -1,0 +1,249 @@
+//! `cargo bench -p shipready --bench secrets`: the secrets check against
+//! references measured in the same run.
+//!
+//! - Working tree: `shipready check --only secrets --no-history` on a
+//!   generated tree (50,000 files, about 1 GB of text, secrets planted)
+//!   against `rg` running the same detector regexes over the same tree.
+//! - History: `shipready check --only secrets` on a generated repository
+//!   with a long history (built with `git fast-import`) against
+//!   `git cat-file --batch-all-objects --batch`, which only reads every
+//!   object; plus the peak memory of both.
+//!
+//! `SHIPREADY_BENCH_SCALE` (default 1.0) scales the sizes. Needs `rg` and
+//! `git` (`apt-get install ripgrep git`). Prints ratios; asserts nothing
+//! about time.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_shipready");
+
+fn scale() -> f64 {
+    std::env::var("SHIPREADY_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+/// Run a command to completion; its wall time and peak resident memory.
+fn measure(cmd: &mut Command) -> (Duration, u64) {
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child; `usage` is a valid out-pointer.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    (started.elapsed(), usage.ru_maxrss as u64 * 1024)
+}
+
+fn best_of(n: usize, mut f: impl FnMut() -> (Duration, u64)) -> (Duration, u64) {
+    (0..n).map(|_| f()).min_by_key(|(d, _)| *d).unwrap()
+}
+
+/// Deterministic pseudo-random text.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn word(&mut self) -> &'static str {
+        const WORDS: &[&str] = &[
+            "let", "value", "config", "user", "request", "compute", "result", "handler", "order",
+            "item", "return", "async", "await", "query", "render",
+        ];
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+}
+
+fn source_file(rng: &mut Rng, bytes: usize) -> String {
+    let mut out = String::with_capacity(bytes + 100);
+    while out.len() < bytes {
+        let (a, b, c) = (rng.word(), rng.word(), rng.word());
+        out.push_str(&format!(
+            "    let {a}_{} = {b}({c}, {});\n",
+            rng.next() % 1000,
+            rng.next() % 97
+        ));
+    }
+    out
+}
+
+fn planted(i: usize) -> String {
+    format!(
+        "STRIPE_KEY = \"{}{:024}\"\n",
+        ["sk_", "live_"].concat(),
+        i * 7919 + 1_000_000_000_000_000
+    )
+}
+
+fn working_tree() {
+    let files = (50_000.0 * scale()) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x5eed);
+    let mut bytes = 0usize;
+    for i in 0..files {
+        let path = dir
+            .path()
+            .join(format!("svc{}/src/m{}/f{i}.rs", i % 100, i % 37));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut text = source_file(&mut rng, 20_000);
+        if i % 500 == 0 {
+            text.push_str(&planted(i));
+        }
+        bytes += text.len();
+        std::fs::write(path, text).unwrap();
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let shipready = || {
+        measure(
+            Command::new(BIN)
+                .args([
+                    "check",
+                    dir.path().to_str().unwrap(),
+                    "--only",
+                    "secrets",
+                    "--no-history",
+                    "--format",
+                    "json",
+                    "--max-file-size",
+                    "64M",
+                ])
+                .env("SHIPREADY_CACHE_DIR", cache.path()),
+        )
+    };
+    shipready();
+    let (ours, our_mem) = best_of(3, shipready);
+    let mut rg = Command::new("rg");
+    rg.args(["-c", "-U", "--hidden", "--no-messages"]);
+    for d in shipready_check_secrets::detectors::DETECTORS {
+        rg.args(["-e", d.regex]);
+    }
+    rg.arg(dir.path());
+    let rg_available = Command::new("rg").arg("--version").output().is_ok();
+    println!("working tree: {files} files, {:.0} MB", bytes as f64 / 1e6);
+    if rg_available {
+        let (reference, rg_mem) = best_of(3, || measure(&mut rg));
+        println!(
+            "  shipready --only secrets --no-history {:>8.0} ms ({:>5.0} MB peak)   rg, same {} regexes {:>8.0} ms ({:>5.0} MB)   ratio {:.2}",
+            ours.as_secs_f64() * 1e3,
+            our_mem as f64 / 1e6,
+            shipready_check_secrets::detectors::DETECTORS.len(),
+            reference.as_secs_f64() * 1e3,
+            rg_mem as f64 / 1e6,
+            ours.as_secs_f64() / reference.as_secs_f64()
+        );
+    } else {
+        println!(
+            "  shipready {:.0} ms; rg not installed: no ratio (apt-get install ripgrep)",
+            ours.as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// A repository with `commits` commits, each rewriting a few files, written
+/// with `git fast-import` (one pack, as a real clone has).
+fn history_repo(commits: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let mut import = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = std::io::BufWriter::new(import.stdin.take().unwrap());
+    let mut rng = Rng(0xbeef);
+    for c in 0..commits {
+        let message = format!("change {c}");
+        writeln!(stdin, "commit refs/heads/main").unwrap();
+        writeln!(
+            stdin,
+            "committer Dana Dev <dana@example.com> {} +0000",
+            1_600_000_000 + c * 3600
+        )
+        .unwrap();
+        writeln!(stdin, "data {}\n{message}", message.len()).unwrap();
+        for f in 0..4 {
+            let mut text = source_file(&mut rng, 4_000);
+            if c % 250 == 0 && f == 0 {
+                text.push_str(&planted(c));
+            }
+            writeln!(stdin, "M 100644 inline svc{}/f{}.rs", (c + f) % 200, f).unwrap();
+            writeln!(stdin, "data {}\n{text}", text.len()).unwrap();
+        }
+    }
+    drop(stdin);
+    assert!(import.wait().unwrap().success());
+    git(&["checkout", "-q", "main"]);
+    dir
+}
+
+fn history() {
+    let commits = (10_000.0 * scale()) as usize;
+    let repo = history_repo(commits);
+    let cache = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        measure(
+            Command::new(BIN)
+                .args([
+                    "check",
+                    repo.path().to_str().unwrap(),
+                    "--only",
+                    "secrets",
+                    "--format",
+                    "json",
+                ])
+                .args(extra)
+                .env("SHIPREADY_CACHE_DIR", cache.path()),
+        )
+    };
+    run(&[]);
+    let (with_history, mem_history) = best_of(3, || run(&[]));
+    let (tree_only, _) = best_of(3, || run(&["--no-history"]));
+    let (reference, ref_mem) = best_of(3, || {
+        measure(
+            Command::new("git")
+                .args(["cat-file", "--batch-all-objects", "--batch"])
+                .current_dir(repo.path()),
+        )
+    });
+    let history_part = with_history.saturating_sub(tree_only);
+    println!("history: {commits} commits, {} blobs", commits * 4);
+    println!(
+        "  shipready --only secrets {:>8.0} ms ({:>5.0} MB peak); of which history {:>8.0} ms   git cat-file --batch-all-objects {:>8.0} ms ({:>5.0} MB)   ratio (history / cat-file) {:.2}",
+        with_history.as_secs_f64() * 1e3,
+        mem_history as f64 / 1e6,
+        history_part.as_secs_f64() * 1e3,
+        reference.as_secs_f64() * 1e3,
+        ref_mem as f64 / 1e6,
+        history_part.as_secs_f64() / reference.as_secs_f64()
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!("shipready secrets benchmark (best of 3; compare the ratios)");
+    working_tree();
+    history();
+}
