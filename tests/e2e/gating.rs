@@ -374,3 +374,46 @@ fn the_html_report_renders_in_a_real_browser() {
         std::fs::copy(&shot, std::path::Path::new(&dir).join("audit.png")).unwrap();
     }
 }
+
+#[test]
+fn since_counts_only_findings_in_what_the_branch_changed() {
+    // main: a Dockerfile with an unpinned base (an old, known problem).
+    let repo = repo().git();
+    repo.run_git(&["checkout", "-q", "-b", "feature"]);
+    // The branch adds a new unpinned Dockerfile and edits main.go.
+    let repo = repo
+        .file(
+            "api/Dockerfile",
+            "FROM node\nUSER node\nHEALTHCHECK CMD true\n",
+        )
+        .file("main.go", "package main\n\nfunc main() {}\n")
+        .commit_all("add the api");
+    let (run, report) = check_json(repo.path(), &["--profile", "merge", "--since", "main"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let findings = report["findings"].as_array().unwrap();
+    let counted: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["outside-diff"] != true)
+        .map(|f| f["location"]["path"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(
+        counted,
+        ["api/Dockerfile"],
+        "only the branch's new problem counts: {findings:#?}"
+    );
+    let old = findings
+        .iter()
+        .find(|f| f["location"]["path"] == "Dockerfile")
+        .unwrap();
+    assert_eq!(old["outside-diff"], true);
+
+    // Nothing new on the branch: ready, whatever main already had.
+    let clean = repo
+        .file(
+            "api/Dockerfile",
+            "FROM node:20\nUSER node\nHEALTHCHECK CMD true\n",
+        )
+        .commit_all("pin");
+    let (run, _) = check_json(clean.path(), &["--profile", "merge", "--since", "main"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -276,8 +276,15 @@ fn evaluate_item(
         );
     }
     if in_history {
-        let h = target.history.as_ref().expect("history items return early when it was not scanned");
-        return item(ItemStatus::Pass, format!("no findings in {} blobs of {} commits", h.blobs, h.commits), vec![]);
+        let h = target
+            .history
+            .as_ref()
+            .expect("history items return early when it was not scanned");
+        return item(
+            ItemStatus::Pass,
+            format!("no findings in {} blobs of {} commits", h.blobs, h.commits),
+            vec![],
+        );
     }
     let not_applicable: Vec<&str> = ran
         .iter()
@@ -369,6 +376,7 @@ mod tests {
                     remediation: None,
                     suppressed: None,
                     baselined: false,
+                    outside_diff: false,
                     fingerprint: crate::model::fingerprint(rule, None, ""),
                 })
                 .collect(),

@@ -145,12 +145,15 @@ pub struct Finding {
     /// Recorded in the baseline given with `--baseline`: listed, does not count.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub baselined: bool,
+    /// Outside the files and lines changed since `--since REV`: listed, does not count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_diff: bool,
 }
 
 impl Finding {
     /// Whether the finding counts against its item (not suppressed or baselined).
     pub fn counts(&self) -> bool {
-        self.suppressed.is_none() && !self.baselined
+        self.suppressed.is_none() && !self.baselined && !self.outside_diff
     }
 
     /// `suppressed: <reason>` or `baselined`, for findings that do not count.
@@ -158,6 +161,7 @@ impl Finding {
         match (&self.suppressed, self.baselined) {
             (Some(reason), _) => Some(format!("suppressed: {reason}")),
             (None, true) => Some("baselined".to_string()),
+            (None, false) if self.outside_diff => Some("outside the changes".to_string()),
             (None, false) => None,
         }
     }

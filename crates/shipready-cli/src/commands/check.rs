@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use shipready_host::services::diff::Changes;
 use shipready_host::services::history::HistorySource;
 use shipready_host::{Capability, IndexOptions, Limits, RepoIndex, RunOptions};
 use shipready_report::baseline::Baseline;
 use shipready_report::render::{self, Format, Style};
-use shipready_report::{Definition, HistoryScan, Report, ScanStats, Target};
+use shipready_report::{Definition, HistoryScan, Location, Report, ScanStats, Target};
 
 use crate::Exit;
 use crate::cli::{BaselineArgs, CheckArgs, ColorChoice, OutputFormat, RunArgs};
@@ -159,6 +160,12 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
             crate::suppress::apply(index, &mut run.findings);
         }
     }
+    if let (Some(rev), Some(index), Some(root)) = (&args.since, &repo, &path) {
+        let changes = shipready_host::services::diff::changes_since(root, rev, index)?;
+        for run in &mut runs {
+            mark_outside(&changes, &mut run.findings);
+        }
+    }
     let target = Target {
         path: path.as_ref().map(|p| p.display().to_string()),
         is_git: repo.as_ref().is_some_and(|r| r.is_git()),
@@ -174,6 +181,26 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         stats,
         started.elapsed().as_millis() as u64,
     ))
+}
+
+/// With `--since`: findings in files and lines the branch did not change
+/// (and findings about the repository as a whole) are listed but do not
+/// count; findings in the history were already limited to its commits.
+fn mark_outside(changes: &Changes, findings: &mut [shipready_report::Finding]) {
+    for f in findings {
+        f.outside_diff = match &f.location {
+            Some(Location::File {
+                path,
+                span,
+                commit: None,
+            }) => !changes.touches(path, span.map(|s| s.start_line)),
+            Some(Location::File {
+                commit: Some(_), ..
+            })
+            | Some(Location::Url { .. }) => false,
+            None => true,
+        };
+    }
 }
 
 /// What the history scan covered, for the report: nothing when no check

@@ -95,6 +95,7 @@ macro_rules! common_host {
                 remediation: f.remediation.map(|r| clip(r, max)),
                 suppressed: None,
                 baselined: false,
+                outside_diff: false,
             })
         }
 

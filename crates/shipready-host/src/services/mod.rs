@@ -1,6 +1,7 @@
 //! Host services: the heavy lifting checks ask for, done natively, in
 //! parallel, once per run and shared by every check.
 
+pub mod diff;
 pub mod history;
 pub mod repo;
 pub mod search;

@@ -28,6 +28,7 @@ pub fn report() -> Report {
                 remediation: Some("Fix it like the docs say.".into()),
                 suppressed: None,
                 baselined: false,
+                outside_diff: false,
             }
         };
     let delivery = CheckRun {

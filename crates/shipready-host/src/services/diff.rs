@@ -1,0 +1,182 @@
+//! What changed since a revision: the files, and the lines in them, that
+//! differ between the merge base of REV and HEAD and the work tree. Used by
+//! `--since` to limit findings to a branch's changes.
+//!
+//! A file absent at the base is changed as a whole; a file whose content
+//! hashes to the base's blob is unchanged; otherwise a line diff (the
+//! `similar` crate) gives the changed line ranges of the current file.
+
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+use std::path::Path;
+
+use gix::ObjectId;
+
+use super::history::HistoryError;
+use super::repo::{FileKind, RepoIndex};
+
+/// Changed files: `None` for a whole file (new, or not text), else the
+/// changed line ranges (1-based, inclusive) in the current file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub base: String,
+    pub files: HashMap<String, Option<Vec<RangeInclusive<u32>>>>,
+}
+
+impl Changes {
+    /// Whether a location (path, optional line) is part of the changes.
+    pub fn touches(&self, path: &str, line: Option<u32>) -> bool {
+        match (self.files.get(path), line) {
+            (None, _) => false,
+            (Some(None), _) | (Some(Some(_)), None) => true,
+            (Some(Some(ranges)), Some(line)) => ranges.iter().any(|r| r.contains(&line)),
+        }
+    }
+}
+
+fn git_error(root: &Path, e: impl std::fmt::Display) -> HistoryError {
+    HistoryError::Git {
+        repo: root.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// The changes of the work tree at `root` since the merge base of `rev` and HEAD.
+pub fn changes_since(root: &Path, rev: &str, index: &RepoIndex) -> Result<Changes, HistoryError> {
+    let repo = gix::open(root).map_err(|e| git_error(root, e))?;
+    let rev_id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| HistoryError::UnknownRevision {
+            rev: rev.into(),
+            repo: root.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let base = match repo.head_id() {
+        Ok(head) => repo
+            .merge_base(rev_id, head)
+            .ok()
+            .flatten()
+            .map_or(rev_id.detach(), |b| b.detach()),
+        Err(_) => rev_id.detach(),
+    };
+    let tree = repo
+        .find_commit(base)
+        .and_then(|c| c.tree_id())
+        .map_err(|e| git_error(root, e))?
+        .detach();
+    let mut base_blobs = HashMap::new();
+    collect(&repo, tree, "", &mut base_blobs).map_err(|e| git_error(root, e))?;
+
+    let mut files = HashMap::new();
+    for entry in index.all() {
+        let Some(base_blob) = base_blobs.get(&entry.path) else {
+            files.insert(entry.path.clone(), None);
+            continue;
+        };
+        let Ok(current) = std::fs::read(index_path(root, &entry.path)) else {
+            continue;
+        };
+        let current_id =
+            gix::objs::compute_hash(repo.object_hash(), gix::object::Kind::Blob, &current)
+                .map_err(|e| git_error(root, e))?;
+        if current_id == *base_blob {
+            continue;
+        }
+        let before = repo
+            .find_blob(*base_blob)
+            .map(|b| b.detach().data)
+            .unwrap_or_default();
+        let ranges = match (
+            entry.kind,
+            std::str::from_utf8(&before),
+            std::str::from_utf8(&current),
+        ) {
+            (FileKind::Text, Ok(old), Ok(new)) => Some(changed_lines(old, new)),
+            _ => None,
+        };
+        files.insert(entry.path.clone(), ranges);
+    }
+    Ok(Changes {
+        base: base.to_string(),
+        files,
+    })
+}
+
+fn index_path(root: &Path, path: &str) -> std::path::PathBuf {
+    root.join(path)
+}
+
+/// Line ranges of `new` that are inserted or replaced relative to `old`.
+pub fn changed_lines(old: &str, new: &str) -> Vec<RangeInclusive<u32>> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut ranges: Vec<RangeInclusive<u32>> = Vec::new();
+    for op in diff.ops() {
+        let new_range = op.new_range();
+        if matches!(op.tag(), similar::DiffTag::Equal) || new_range.is_empty() {
+            continue;
+        }
+        let range = (new_range.start as u32 + 1)..=(new_range.end as u32);
+        match ranges.last_mut() {
+            Some(last) if *last.end() + 1 >= *range.start() => *last = *last.start()..=*range.end(),
+            _ => ranges.push(range),
+        }
+    }
+    ranges
+}
+
+fn collect(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    prefix: &str,
+    out: &mut HashMap<String, ObjectId>,
+) -> Result<(), String> {
+    let tree = repo.find_tree(tree).map_err(|e| e.to_string())?;
+    let decoded = tree.decode().map_err(|e| e.to_string())?;
+    let entries: Vec<(bool, bool, ObjectId, String)> = decoded
+        .entries
+        .iter()
+        .map(|e| {
+            let path = if prefix.is_empty() {
+                e.filename.to_string()
+            } else {
+                format!("{prefix}/{}", e.filename)
+            };
+            (e.mode.is_tree(), e.mode.is_blob(), e.oid.to_owned(), path)
+        })
+        .collect();
+    for (is_tree, is_blob, id, path) in entries {
+        if is_tree {
+            collect(repo, id, &path, out)?;
+        } else if is_blob {
+            out.insert(path, id);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_line_ranges() {
+        assert_eq!(changed_lines("a\nb\nc\n", "a\nB\nc\n"), vec![2..=2]);
+        assert_eq!(changed_lines("a\nb\n", "a\nb\nc\nd\n"), vec![3..=4]);
+        assert_eq!(
+            changed_lines("a\nb\nc\n", "a\nc\n"),
+            Vec::<RangeInclusive<u32>>::new()
+        );
+    }
+
+    #[test]
+    fn touches() {
+        let mut c = Changes::default();
+        c.files.insert("new.rs".into(), None);
+        c.files.insert("edited.rs".into(), Some(vec![10..=12]));
+        assert!(c.touches("new.rs", Some(1)));
+        assert!(c.touches("edited.rs", Some(11)));
+        assert!(!c.touches("edited.rs", Some(3)));
+        assert!(c.touches("edited.rs", None));
+        assert!(!c.touches("other.rs", Some(1)));
+    }
+}
