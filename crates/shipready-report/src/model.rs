@@ -338,6 +338,20 @@ pub struct Verdict {
     pub summary: String,
 }
 
+impl Verdict {
+    /// `READY` or `NOT READY`.
+    pub fn word(&self) -> &'static str {
+        if self.ready { "READY" } else { "NOT READY" }
+    }
+
+    /// The summary without its leading `ready:` / `not ready:`.
+    pub fn detail(&self) -> &str {
+        self.summary
+            .split_once(": ")
+            .map_or(self.summary.as_str(), |(_, r)| r)
+    }
+}
+
 /// The whole report: what `--format json` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]

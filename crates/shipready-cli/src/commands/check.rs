@@ -355,17 +355,13 @@ fn emit(args: &CheckArgs, report: &Report) -> anyhow::Result<()> {
     match &args.output {
         Some(path) => {
             write_atomically(path, &text)?;
-            let verdict = if report.verdict.ready {
-                "READY"
-            } else {
-                "NOT READY"
-            };
-            let rest = report
-                .verdict
-                .summary
-                .split_once(": ")
-                .map_or("", |(_, r)| r);
-            eprintln!("{verdict}: {rest}; report written to {}", path.display());
+            let v = &report.verdict;
+            eprintln!(
+                "{}: {}; report written to {}",
+                v.word(),
+                v.detail(),
+                path.display()
+            );
         }
         None => {
             let mut out = std::io::stdout().lock();

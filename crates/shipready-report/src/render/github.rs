@@ -93,17 +93,12 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    let verdict = if report.verdict.ready {
-        "READY"
-    } else {
-        "NOT READY"
-    };
-    let rest = report
-        .verdict
-        .summary
-        .split_once(": ")
-        .map_or(report.verdict.summary.as_str(), |(_, r)| r);
-    let _ = writeln!(out, "shipready: {verdict}: {rest}");
+    let _ = writeln!(
+        out,
+        "shipready: {}: {}",
+        report.verdict.word(),
+        report.verdict.detail()
+    );
     out
 }
 

@@ -193,23 +193,14 @@ pub fn render(report: &Report, style: Style) -> String {
             s.unreadable
         ));
     }
-    let verdict = if report.verdict.ready {
-        "READY"
-    } else {
-        "NOT READY"
-    };
+    let word = report.verdict.word();
     let verdict = if style.color {
         let code = if report.verdict.ready { "32" } else { "31" };
-        format!("\x1b[1;{code}m{verdict}\x1b[0m")
+        format!("\x1b[1;{code}m{word}\x1b[0m")
     } else {
-        verdict.to_string()
+        word.to_string()
     };
-    let rest = report
-        .verdict
-        .summary
-        .split_once(": ")
-        .map_or(report.verdict.summary.as_str(), |(_, r)| r);
-    out.push_str(&format!("{verdict}: {rest}\n"));
+    out.push_str(&format!("{verdict}: {}\n", report.verdict.detail()));
     out
 }
 
