@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use shipready_sdk::prelude::*;
-use shipready_sdk::{Level, Span};
+use shipready_sdk::{HistoryHit, Level, Span};
 
 use crate::detectors::DETECTORS;
 use crate::{keep, pattern_groups, redact};
@@ -28,9 +28,9 @@ pub fn date(seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Scan the history; `in_tree` holds the hashes of secrets the working-tree
-/// scan already reported (they are not reported twice).
-pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<String>) -> Result<()> {
+/// Scan the history; `in_tree` holds (path, secret hash) of what the
+/// working-tree scan already reported (not reported twice).
+pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<(String, String)>) -> Result<()> {
     let scope = match cx.history_scope() {
         Ok(scope) => scope,
         Err(e) => {
@@ -45,8 +45,9 @@ pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<String>) -> Result<()> {
         );
         return Ok(());
     }
-    let mut seen: HashSet<(usize, String, String)> = HashSet::new();
-    let mut findings = Vec::new();
+    // Candidates first, so generic matches can yield to specific ones on the
+    // same line of the same blob, as in the working tree.
+    let mut candidates: Vec<(usize, String, HistoryHit)> = Vec::new();
     for (globs, patterns) in pattern_groups() {
         let hits = cx.history_search(&patterns, globs)?;
         if hits.truncated {
@@ -64,56 +65,32 @@ pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<String>) -> Result<()> {
                 .find(|g| !g.is_empty())
                 .cloned()
                 .unwrap_or_else(|| h.hit.matched.clone());
-            if !keep(d, &secret, &h.hit.path, &h.hit.line_text) {
-                continue;
+            if keep(d, &secret, &h.hit.path, &h.hit.line_text) {
+                candidates.push((h.hit.pattern as usize, secret, h));
             }
-            let key = redact::key(&secret);
-            if in_tree.contains(&key)
-                || !seen.insert((h.hit.pattern as usize, h.hit.path.clone(), key.clone()))
-            {
-                continue;
-            }
-            let short = &h.commit.id[..h.commit.id.len().min(12)];
-            let place = if h.in_head {
-                "still in HEAD"
-            } else {
-                "no longer in HEAD, but in the history"
-            };
-            let fix = if h.in_head {
-                "Rotate it now, then remove it from the code."
-            } else {
-                "Rotate it now: it stays valid for anyone with a clone. Then purge it from the history \
-                 (git filter-repo) if the repository is or will be shared."
-            };
-            findings.push(
-                Finding::new(
-                    d.rule,
-                    format!(
-                        "{} committed in {short} by {} on {} ({place})",
-                        d.rule.title(),
-                        h.commit.author,
-                        date(h.commit.time)
-                    ),
-                )
-                .at_span(
-                    &h.hit.path,
-                    Span {
-                        start_line: h.hit.line,
-                        start_column: h.hit.column,
-                        end_line: h.hit.line,
-                        end_column: h.hit.column + secret.len() as u32,
-                    },
-                )
-                .in_commit(&h.commit.id)
-                .evidence(format!(
-                    "{} in \"{}\"",
-                    redact::redact(&secret),
-                    h.commit.summary.chars().take(80).collect::<String>()
-                ))
-                .remediation(fix)
-                .fingerprint(key),
-            );
         }
+    }
+    let shadowed = |(detector, secret, h): &(usize, String, HistoryHit)| {
+        DETECTORS[*detector].generic
+            && candidates.iter().any(|(d, s, o)| {
+                !DETECTORS[*d].generic
+                    && o.blob == h.blob
+                    && o.hit.line == h.hit.line
+                    && (s.contains(secret.as_str()) || secret.contains(s.as_str()))
+            })
+    };
+    let mut seen: HashSet<(usize, String, String)> = HashSet::new();
+    let mut findings = Vec::new();
+    for candidate in candidates.iter().filter(|c| !shadowed(c)) {
+        let (detector, secret, h) = candidate;
+        let d = &DETECTORS[*detector];
+        let key = redact::key(secret);
+        if in_tree.contains(&(h.hit.path.clone(), key.clone()))
+            || !seen.insert((*detector, h.hit.path.clone(), key.clone()))
+        {
+            continue;
+        }
+        findings.push(finding(d.rule, secret, h, key));
     }
     if scope.shallow {
         cx.log(
@@ -125,6 +102,49 @@ pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<String>) -> Result<()> {
         cx.report(f);
     }
     Ok(())
+}
+
+/// A history finding: where, which commit, who and when, still in HEAD or not.
+fn finding(rule: &'static Rule, secret: &str, h: &HistoryHit, key: String) -> Finding {
+    let short = &h.commit.id[..h.commit.id.len().min(12)];
+    let (place, fix) = if h.in_head {
+        (
+            "still in HEAD",
+            "Rotate it now, then remove it from the code.",
+        )
+    } else {
+        (
+            "no longer in HEAD, but in the history",
+            "Rotate it now: it stays valid for anyone with a clone. Then purge it from the history \
+             (git filter-repo) if the repository is or will be shared.",
+        )
+    };
+    Finding::new(
+        rule,
+        format!(
+            "{} committed in {short} by {} on {} ({place})",
+            rule.title(),
+            h.commit.author,
+            date(h.commit.time)
+        ),
+    )
+    .at_span(
+        &h.hit.path,
+        Span {
+            start_line: h.hit.line,
+            start_column: h.hit.column,
+            end_line: h.hit.line,
+            end_column: h.hit.column + secret.len() as u32,
+        },
+    )
+    .in_commit(&h.commit.id)
+    .evidence(format!(
+        "{} in \"{}\"",
+        redact::redact(secret),
+        h.commit.summary.chars().take(80).collect::<String>()
+    ))
+    .remediation(fix)
+    .fingerprint(key)
 }
 
 #[cfg(test)]

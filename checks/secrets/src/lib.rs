@@ -71,8 +71,8 @@ pub(crate) fn pattern_groups() -> Vec<(&'static [&'static str], Vec<Pattern>)> {
     groups
 }
 
-/// Search the working tree; returns the hashes of the secrets it reported.
-fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<String>> {
+/// Search the working tree; returns (path, secret hash) of what it reported.
+fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<(String, String)>> {
     let mut candidates = Vec::new();
     for (globs, patterns) in pattern_groups() {
         let hits = cx.search(&patterns, globs)?;
@@ -102,7 +102,10 @@ fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<String>> {
             });
         }
     }
-    let reported = candidates.iter().map(|c| redact::key(&c.secret)).collect();
+    let reported = candidates
+        .iter()
+        .map(|c| (c.path.clone(), redact::key(&c.secret)))
+        .collect();
     report(cx, candidates);
     Ok(reported)
 }
@@ -210,5 +213,7 @@ fn report(cx: &mut Cx<'_>, candidates: Vec<Candidate>) {
     }
 }
 
+#[cfg(any(test, feature = "corpus"))]
+pub mod corpus;
 #[cfg(test)]
 mod tests;

@@ -120,6 +120,7 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
                 HistorySource::disabled(root, "--no-history was given")
             } else {
                 HistorySource::new(root, args.since.as_deref(), args.max_file_size)
+                    .excluding(&config.exclude)
             }))
         }
         _ if args.since.is_some() => bail!("--since needs a git repository to compare with"),

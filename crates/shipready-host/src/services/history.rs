@@ -76,6 +76,8 @@ pub struct HistoryIndex {
     /// Blobs a search could not read as text, counted once each.
     skipped: std::sync::Mutex<HashSet<ObjectId>>,
     max_blob_size: u64,
+    /// Paths the configuration excludes: never searched.
+    exclude: Option<globset::GlobSet>,
 }
 
 fn text<E: Display>(e: E) -> String {
@@ -111,6 +113,7 @@ impl HistoryIndex {
             },
             skipped: Default::default(),
             max_blob_size: 0,
+            exclude: None,
         }
     }
 
@@ -250,6 +253,7 @@ impl HistoryIndex {
             scope,
             skipped: Default::default(),
             max_blob_size,
+            exclude: None,
         })
     }
 
@@ -277,6 +281,7 @@ impl HistoryIndex {
             .blobs
             .iter()
             .filter(|b| globs.as_ref().is_none_or(|g| g.is_match(&b.path)))
+            .filter(|b| self.exclude.as_ref().is_none_or(|x| !x.is_match(&b.path)))
             .collect();
         let mut hits: Vec<HistoryHit> = blobs
             .par_iter()
@@ -413,6 +418,7 @@ pub struct HistorySource {
     since: Option<String>,
     max_blob_size: u64,
     disabled: Option<String>,
+    exclude: Vec<String>,
     index: std::sync::OnceLock<Result<HistoryIndex, String>>,
 }
 
@@ -423,8 +429,15 @@ impl HistorySource {
             since: since.map(str::to_string),
             max_blob_size,
             disabled: None,
+            exclude: Vec::new(),
             index: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Never search paths matching these globs (the configuration's `exclude`).
+    pub fn excluding(mut self, globs: &[String]) -> Self {
+        self.exclude = globs.to_vec();
+        self
     }
 
     /// A history that is out of scope for this run, and why (`--no-history`).
@@ -440,8 +453,13 @@ impl HistorySource {
         self.index
             .get_or_init(|| match &self.disabled {
                 Some(reason) => Ok(HistoryIndex::unavailable(reason.clone())),
-                None => HistoryIndex::build(&self.root, self.since.as_deref(), self.max_blob_size)
-                    .map_err(|e| e.to_string()),
+                None => {
+                    let mut index =
+                        HistoryIndex::build(&self.root, self.since.as_deref(), self.max_blob_size)
+                            .map_err(|e| e.to_string())?;
+                    index.exclude = compile_globs(&self.exclude).map_err(|e| e.to_string())?;
+                    Ok(index)
+                }
             })
             .as_ref()
             .map_err(Clone::clone)
