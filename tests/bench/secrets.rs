@@ -216,7 +216,31 @@ fn history() {
                 .env("SHIPREADY_CACHE_DIR", cache.path()),
         )
     };
-    run(&[]);
+    // One run to warm the cache and check the scan is real: every planted
+    // secret found, every blob in scope.
+    let out = Command::new(BIN)
+        .args([
+            "check",
+            repo.path().to_str().unwrap(),
+            "--only",
+            "secrets",
+            "--format",
+            "json",
+        ])
+        .env("SHIPREADY_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let found = report["findings"].as_array().map_or(0, |f| f.len());
+    let planted = commits.div_ceil(250);
+    assert!(
+        found >= planted,
+        "found {found} of {planted} planted secrets"
+    );
+    println!(
+        "  scanned {} blobs of {} commits; {found} findings for {planted} planted secrets",
+        report["target"]["history"]["blobs"], report["target"]["history"]["commits"]
+    );
     let (with_history, mem_history) = best_of(3, || run(&[]));
     let (tree_only, _) = best_of(3, || run(&["--no-history"]));
     let (reference, ref_mem) = best_of(3, || {
