@@ -319,34 +319,8 @@ impl Runner {
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
 
-        let plugin = match pre.instantiate(&mut store) {
-            Ok(p) => p,
-            Err(e) => {
-                let reason = failure_reason(&e, &store, &opts.limits, "instantiating");
-                return Some(fail(
-                    fallback,
-                    None,
-                    reason,
-                    take_logs(&mut store),
-                    Some(compiled),
-                ));
-            }
-        };
-        let raw_info = match plugin.describe(&mut store) {
-            Ok(i) => i,
-            Err(e) => {
-                let reason = failure_reason(&e, &store, &opts.limits, "describe()");
-                return Some(fail(
-                    fallback,
-                    None,
-                    reason,
-                    take_logs(&mut store),
-                    Some(compiled),
-                ));
-            }
-        };
-        let info = match validate_info(raw_info) {
-            Ok(i) => i,
+        let (plugin, info) = match start(&pre, &mut store, &opts.limits) {
+            Ok(started) => started,
             Err(reason) => {
                 return Some(fail(
                     fallback,
@@ -536,6 +510,21 @@ fn validate_info(raw: Described) -> Result<(CheckInfo, Vec<Capability>), String>
     };
     let declared = raw.capabilities;
     Ok((info, declared))
+}
+
+/// Instantiate, call `describe()` and check its answer against the contract.
+fn start(
+    pre: &Pre,
+    store: &mut Store<State>,
+    limits: &Limits,
+) -> Result<(Plugin, (CheckInfo, Vec<Capability>)), String> {
+    let plugin = pre
+        .instantiate(store)
+        .map_err(|e| failure_reason(&e, store, limits, "instantiating"))?;
+    let described = plugin
+        .describe(store)
+        .map_err(|e| failure_reason(&e, store, limits, "describe()"))?;
+    Ok((plugin, validate_info(described)?))
 }
 
 /// Call `run()`; findings arrived through the `findings` import meanwhile.
