@@ -122,9 +122,9 @@ pub fn render(report: &Report) -> String {
          <title>shipready report: {}</title><style>{STYLE}</style></head><body>\n",
         esc(&target)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h1>Definition of done: {}</h1><p class=\"meta\">shipready {} · profile <b>{}</b> · {}</p>\n",
+        "<h1>Definition of done: {}</h1><p class=\"meta\">shipready {} · profile <b>{}</b> · {}</p>",
         esc(&target),
         esc(&report.tool_version),
         esc(&report.profile),
@@ -139,9 +139,9 @@ pub fn render(report: &Report) -> String {
     } else {
         ("not-ready", "Not ready to ship")
     };
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<div class=\"verdict {class}\" id=\"verdict\">{word}</div><p>{}</p>\n",
+        "<div class=\"verdict {class}\" id=\"verdict\">{word}</div><p>{}</p>",
         esc(&report.verdict.summary)
     );
 
