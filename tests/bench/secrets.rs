@@ -27,6 +27,8 @@ fn scale() -> f64 {
 }
 
 /// Run a command to completion; its wall time and peak resident memory.
+// The child is reaped by `wait4`, which also gives its resource usage.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> (Duration, u64) {
     let started = Instant::now();
     let child = cmd
