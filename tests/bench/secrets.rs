@@ -15,69 +15,10 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_shipready");
+mod common;
 
-fn scale() -> f64 {
-    std::env::var("SHIPREADY_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0)
-}
-
-/// Run a command to completion; its wall time and peak resident memory.
-// The child is reaped by `wait4`, which also gives its resource usage.
-#[allow(clippy::zombie_processes)]
-fn measure(cmd: &mut Command) -> (Duration, u64) {
-    let started = Instant::now();
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawns");
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting for our own child; `usage` is a valid out-pointer.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert!(pid > 0, "wait4 failed");
-    (started.elapsed(), usage.ru_maxrss as u64 * 1024)
-}
-
-fn best_of(n: usize, mut f: impl FnMut() -> (Duration, u64)) -> (Duration, u64) {
-    (0..n).map(|_| f()).min_by_key(|(d, _)| *d).unwrap()
-}
-
-/// Deterministic pseudo-random text.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn word(&mut self) -> &'static str {
-        const WORDS: &[&str] = &[
-            "let", "value", "config", "user", "request", "compute", "result", "handler", "order",
-            "item", "return", "async", "await", "query", "render",
-        ];
-        WORDS[(self.next() % WORDS.len() as u64) as usize]
-    }
-}
-
-fn source_file(rng: &mut Rng, bytes: usize) -> String {
-    let mut out = String::with_capacity(bytes + 100);
-    while out.len() < bytes {
-        let (a, b, c) = (rng.word(), rng.word(), rng.word());
-        out.push_str(&format!(
-            "    let {a}_{} = {b}({c}, {});\n",
-            rng.next() % 1000,
-            rng.next() % 97
-        ));
-    }
-    out
-}
+use common::{BIN, Rng, best_of, measure, scale, source_file};
 
 fn planted(i: usize) -> String {
     format!(

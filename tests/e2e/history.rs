@@ -419,3 +419,73 @@ fn precision_and_recall_on_a_git_history() {
         "history precision {sp}, recall {sr}: {found:?}"
     );
 }
+
+/// Where the secrets findings of a report are: (path, in a commit?, outside the diff?).
+fn secret_places(report: &serde_json::Value) -> Vec<(String, bool, bool)> {
+    let mut places: Vec<(String, bool, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "secrets")
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["location"]["commit"].is_string(),
+                f["outside-diff"] == true,
+            )
+        })
+        .collect();
+    places.sort();
+    places
+}
+
+#[test]
+fn merge_since_examines_only_the_change() {
+    // main holds an old secret; the branch commits a new one, and the work
+    // tree has an uncommitted edit and an untracked file with more.
+    let repo = TempRepo::new()
+        .file("README.md", "# app\n")
+        .file("config/old.py", format!("STRIPE = \"{}\"\n", stripe()))
+        .file("app/edited.py", "x = 1\n")
+        .git();
+    repo.run_git(&["checkout", "-q", "-b", "feature"]);
+    let repo = repo
+        .file("app/new.js", format!("const t = '{}';\n", slack()))
+        .commit_all("slack bot")
+        .file("app/edited.py", format!("x = 1\nKEY = \"{}\"\n", stripe()))
+        .file("app/untracked.py", format!("KEY = \"{}\"\n", stripe()));
+
+    let (run, report) = check_json(
+        repo.path(),
+        &["--only", "secrets", "--profile", "merge", "--since", "main"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let p = |path: &str, commit: bool| (path.to_string(), commit, false);
+    assert_eq!(
+        secret_places(&report),
+        [
+            p("app/edited.py", false),
+            p("app/new.js", false),
+            p("app/untracked.py", false),
+        ],
+        "only the change is examined: the old secret on main is not even read"
+    );
+
+    // The launch profile examines everything and lists the old one as outside the diff.
+    let (_, report) = check_json(
+        repo.path(),
+        &[
+            "--only",
+            "secrets",
+            "--profile",
+            "launch",
+            "--since",
+            "main",
+        ],
+    );
+    assert!(
+        secret_places(&report).contains(&("config/old.py".to_string(), false, true)),
+        "{:?}",
+        secret_places(&report)
+    );
+}

@@ -165,6 +165,23 @@ fn a_missing_plugin_file_is_a_usage_error_before_anything_runs() {
 }
 
 #[test]
+fn a_plugin_built_against_the_released_0_2_contract_still_loads() {
+    let repo = TempRepo::new()
+        .file("a.txt", "a\n")
+        .file("b.txt", "b\n")
+        .git();
+    let plugin = plugin("legacy02");
+    let (run, report) = check_json(
+        repo.path(),
+        &["--only", "legacy02", "--plugin", plugin.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let legacy = check_run(&report, "legacy02");
+    assert_eq!(legacy["status"]["status"], "ok", "{legacy:#}");
+    assert_eq!(legacy["findings"][0]["message"], "2 files, 1 commits");
+}
+
+#[test]
 fn a_plugin_built_against_the_released_0_1_contract_still_loads() {
     let repo = fixture_repo();
     let legacy = plugin("legacy");

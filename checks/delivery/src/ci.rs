@@ -74,7 +74,7 @@ const CI_GLOBS: &[&str] = &[
 /// A command that runs a test suite, as CI scripts spell it.
 const TEST_COMMAND: &str = r"(?i)(\bcargo\s+(\+\S+\s+)?(test|nextest)\b|\b(npm|yarn|pnpm|bun)\s+(run\s+)?test\b|\b(npx\s+)?(jest|vitest|mocha|playwright\s+test|cypress\s+run)\b|\bpytest\b|\bpython[0-9.]*\s+-m\s+(pytest|unittest)\b|\b(tox|nox)\b|\bgo\s+test\b|\bgotestsum\b|\brspec\b|\brake\s+(test|spec)\b|\brails\s+test\b|\bmvnw?\s+.*\b(test|verify|install)\b|\bgradlew?\s+.*\b(test|check|build)\b|\bphpunit\b|\bpest\b|\bdotnet\s+test\b|\bmix\s+test\b|\bmake\s+(test|check)\b|\bctest\b|\bswift\s+test\b|\bdeno\s+test\b|[\w/.-]*\btests?\.sh\b)";
 
-pub fn check(cx: &mut Cx<'_>, _files: &[FileInfo]) -> Result<()> {
+pub fn check(cx: &mut Cx<'_>, _files: &[ListedFile]) -> Result<()> {
     let configs = cx.files(CI_GLOBS)?;
     let Some(first) = configs.first() else {
         cx.report(

@@ -137,10 +137,10 @@ fn pinned(image: &str) -> bool {
     }
 }
 
-pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
-    let dockerfiles: Vec<&FileInfo> = files
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
+    let dockerfiles: Vec<&ListedFile> = files
         .iter()
-        .filter(|f| f.language.as_deref() == Some("dockerfile") && f.kind == FileKind::Text)
+        .filter(|f| f.language.as_deref() == Some("dockerfile"))
         .collect();
     if dockerfiles.is_empty() {
         for rule in [
@@ -160,7 +160,9 @@ pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
         .hits
         .is_empty();
     for file in dockerfiles {
-        let text = cx.read_text(&file.path)?;
+        let Some(text) = cx.read_utf8(&file.path) else {
+            continue;
+        };
         check_one(cx, &file.path, &text, probed);
     }
     Ok(())

@@ -57,17 +57,16 @@ fn assigned_keys(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
-    let env_files: Vec<&FileInfo> = files
-        .iter()
-        .filter(|f| f.kind == FileKind::Text && is_env_file(f.name()))
-        .collect();
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
+    let env_files: Vec<&ListedFile> = files.iter().filter(|f| is_env_file(f.name())).collect();
     if env_files.is_empty() {
         cx.not_applicable(&ENV_FILE_COMMITTED, "no .env file in the repository");
         return Ok(());
     }
     for file in env_files {
-        let text = cx.read_text(&file.path)?;
+        let Some(text) = cx.read_utf8(&file.path) else {
+            continue;
+        };
         let keys = assigned_keys(&text);
         if keys.is_empty() {
             continue;

@@ -40,7 +40,7 @@ impl Check for Delivery {
     }
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {
-        let files = cx.files(&[])?;
+        let files = cx.paths(&[])?;
         ci::check(cx, &files)?;
         tests_present::check(cx, &files)?;
         lockfile::check(cx, &files)?;
@@ -54,7 +54,7 @@ impl Check for Delivery {
 shipready_sdk::export!(Delivery);
 
 /// Languages whose presence means "there is code here to test and ship".
-pub(crate) fn is_code(file: &FileInfo) -> bool {
+pub(crate) fn is_code(file: &ListedFile) -> bool {
     matches!(
         file.language.as_deref(),
         Some(

@@ -62,7 +62,7 @@ const PYTHON_LOCKS: &[&str] = &[
     "Pipfile.lock",
 ];
 
-pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
     let manifests = cx.files(MANIFESTS)?;
     if manifests.is_empty() {
         cx.not_applicable(&LOCKFILE_MISSING, "no package manifest found");
@@ -82,7 +82,7 @@ pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
 }
 
 /// Whether a file named one of `names` sits in `dir` or one of its parents.
-fn lock_near(files: &[FileInfo], dir: &str, names: &[&str]) -> bool {
+fn lock_near(files: &[ListedFile], dir: &str, names: &[&str]) -> bool {
     let mut dir = dir.to_string();
     loop {
         if files
@@ -112,7 +112,7 @@ fn json_has_entries(text: &str, keys: &[&str]) -> bool {
 }
 
 /// What is wrong with one manifest, and the fix; `None` when it is locked.
-fn problem(manifest: &FileInfo, text: &str, files: &[FileInfo]) -> Option<(String, String)> {
+fn problem(manifest: &FileInfo, text: &str, files: &[ListedFile]) -> Option<(String, String)> {
     let dir = manifest.dir();
     let name = manifest.name();
     let missing =

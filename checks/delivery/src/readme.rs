@@ -18,7 +18,7 @@ shipready_sdk::rule! {
     pub static README_MISSING: Rule = ("delivery/readme-missing", "No README", Severity::Low);
 }
 
-pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) {
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) {
     let has_readme = files
         .iter()
         .any(|f| f.dir().is_empty() && f.name().to_ascii_lowercase().starts_with("readme"));

@@ -41,12 +41,12 @@ const TEST_FILE_GLOBS: &[&str] = &[
     "*Tests.cs",
 ];
 
-pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
     if !files.iter().any(is_code) {
         cx.not_applicable(&TESTS_MISSING, "no source code found");
         return Ok(());
     }
-    if !cx.files(TEST_FILE_GLOBS)?.is_empty() {
+    if !cx.paths(TEST_FILE_GLOBS)?.is_empty() {
         return Ok(());
     }
     let inline = cx.search(

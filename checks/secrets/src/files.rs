@@ -48,7 +48,7 @@ const KEY_STORE_SUFFIXES: &[&str] = &[".p12", ".pfx", ".jks", ".keystore"];
 
 /// Why a file is a credential file, if it is one. `text` is read only for
 /// files whose name alone does not decide.
-fn reason(file: &FileInfo, text: impl FnOnce() -> Option<String>) -> Option<&'static str> {
+fn reason(file: &ListedFile, text: impl FnOnce() -> Option<String>) -> Option<&'static str> {
     let name = file.name();
     if KEY_FILE_NAMES.contains(&name) {
         return Some(if name.starts_with("terraform") {
@@ -81,9 +81,11 @@ fn reason(file: &FileInfo, text: impl FnOnce() -> Option<String>) -> Option<&'st
     None
 }
 
-pub fn check(cx: &mut Cx<'_>, files: &[FileInfo]) -> Result<()> {
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
     let mut found = false;
-    for file in files {
+    // A credential file outside a change-limited run's files would not count.
+    let in_scope: Vec<&ListedFile> = files.iter().filter(|f| cx.in_scope(&f.path)).collect();
+    for file in in_scope {
         let why = reason(file, || cx.read_text(&file.path).ok());
         if let Some(why) = why {
             found = true;

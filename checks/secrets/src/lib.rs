@@ -40,7 +40,7 @@ impl Check for Secrets {
     }
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {
-        let files = cx.files(&[])?;
+        let files = cx.paths(&[])?;
         files::check(cx, &files)?;
         let in_tree = scan(cx)?;
         history::scan(cx, &in_tree)
@@ -75,7 +75,7 @@ pub(crate) fn pattern_groups() -> Vec<(&'static [&'static str], Vec<Pattern>)> {
 fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<(String, String)>> {
     let mut candidates = Vec::new();
     for (globs, patterns) in pattern_groups() {
-        let hits = cx.search(&patterns, globs)?;
+        let hits = cx.search_in_scope(&patterns, globs)?;
         if hits.truncated {
             cx.log(
                 shipready_sdk::Level::Warn,

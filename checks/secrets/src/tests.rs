@@ -125,3 +125,34 @@ fn the_same_secret_moved_keeps_its_fingerprint() {
         .unwrap();
     assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
 }
+
+#[test]
+fn a_change_limited_run_reports_only_the_changed_files() {
+    let key = ["sk_live_", "Zp4rT9qLm2XvB7nKw8Yc3Hd6"].concat();
+    let repo = || {
+        FakeRepo::new()
+            .file("old/billing.py", format!("STRIPE = \"{key}\"\n"))
+            .file("new/billing.py", format!("STRIPE = \"{key}\"\n"))
+            .file("old/id_rsa", "not read")
+            .file("new/id_ed25519", "not read")
+    };
+    let paths = |outcome: shipready_sdk::Outcome| -> Vec<String> {
+        outcome
+            .findings
+            .into_iter()
+            .filter_map(|f| match f.location {
+                Some(shipready_sdk::Location::File { path, .. }) => Some(path),
+                _ => None,
+            })
+            .collect()
+    };
+    let all = paths(repo().run::<Secrets>().unwrap());
+    assert_eq!(all.len(), 4, "{all:?}");
+    let changed = paths(
+        repo()
+            .changed(&["new/billing.py", "new/id_ed25519"])
+            .run::<Secrets>()
+            .unwrap(),
+    );
+    assert_eq!(changed, ["new/id_ed25519", "new/billing.py"]);
+}

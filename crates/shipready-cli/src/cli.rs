@@ -71,7 +71,7 @@ pub enum ListFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
-    /// Gating a merge: repository items only.
+    /// Gating a merge: repository items only; with --since, only the change is examined.
     Merge,
     /// Before launch: everything, the live site included.
     Launch,
@@ -140,8 +140,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_history: bool,
 
-    /// Only the commits after REV count: the history scan covers what they
-    /// introduce (for gating a branch: `--since origin/main`).
+    /// Only what changed since REV counts: files and lines changed since the
+    /// merge base, and the commits after REV (for gating a branch:
+    /// `--since origin/main`). Findings elsewhere are listed as outside the
+    /// diff; with `--profile merge` the checks look only at the changed
+    /// files, so the run costs what the diff costs.
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
 

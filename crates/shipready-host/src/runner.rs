@@ -6,6 +6,7 @@
 //! never stops the other checks. Checks run concurrently on `jobs` threads
 //! while one thread ticks the engine's epoch for the deadlines.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -110,6 +111,9 @@ pub struct RunOptions {
     pub settings: Vec<(String, Vec<(String, String)>)>,
     /// The git history for checks that declare `history`.
     pub history: Option<Arc<HistorySource>>,
+    /// Limit the run to a change: the files changed (`--since` in the
+    /// `merge` profile). Checks are told, and `search.changed-files` obeys.
+    pub changed: Option<Arc<BTreeSet<String>>>,
 }
 
 impl Default for RunOptions {
@@ -124,6 +128,7 @@ impl Default for RunOptions {
             urls: Vec::new(),
             settings: Vec::new(),
             history: None,
+            changed: None,
         }
     }
 }
@@ -367,6 +372,7 @@ impl Runner {
             .filter(|c| allowed.contains(c) && !opts.denied.contains(c))
             .collect();
         store.data_mut().info = info.clone();
+        store.data_mut().changed = opts.changed.clone();
 
         let ctx = RunContext {
             profile: opts.profile.clone(),
@@ -382,6 +388,7 @@ impl Runner {
                     .map(|(_, s)| s.clone())
                     .unwrap_or_default(),
             },
+            changed_files: opts.changed.as_ref().map(|c| c.iter().cloned().collect()),
         };
         let result = call_run(&plugin, &mut store, ctx, &opts.limits);
         let logs = take_logs(&mut store);

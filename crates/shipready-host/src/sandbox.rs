@@ -3,6 +3,7 @@
 //! to a bounded buffer for panic messages), the memory cap, the capabilities
 //! granted, the shared repository index, and bounded logs.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use shipready_report::{CheckInfo, Finding, NotApplicable};
@@ -22,6 +23,8 @@ pub(crate) struct State {
     pub granted: Vec<Capability>,
     pub repo: Option<Arc<RepoIndex>>,
     pub history: Option<Arc<HistorySource>>,
+    /// The files of a change-limited run (`search.changed-files`).
+    pub changed: Option<Arc<BTreeSet<String>>>,
     pub limits: Limits,
     pub logs: Vec<String>,
     log_bytes: usize,
@@ -57,6 +60,7 @@ impl State {
             granted: Vec::new(),
             repo,
             history,
+            changed: None,
             limits,
             logs: Vec::new(),
             log_bytes: 0,

@@ -3,7 +3,7 @@
 
 use crate::{
     Capability, Check, CheckError, CommitInfo, Context, Cx, FileInfo, FileKind, Finding,
-    HistoryHit, HistoryHits, HistoryScope, Hit, Hits,
+    HistoryHit, HistoryHits, HistoryScope, Hit, Hits, ListedFile,
 };
 use crate::{Host, HostError, Level, Location, Pattern, Severity};
 
@@ -43,17 +43,31 @@ impl Host for WasmHost {
             .collect())
     }
 
+    fn paths(&self, globs: &[&str]) -> Result<Vec<ListedFile>, HostError> {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        let files = repo::paths(&globs).map_err(host_error)?;
+        Ok(files
+            .into_iter()
+            .map(|f| ListedFile {
+                path: f.path,
+                size: f.size,
+                language: f.language,
+            })
+            .collect())
+    }
+
     fn read(&self, path: &str) -> Result<Vec<u8>, HostError> {
         repo::read(path).map_err(host_error)
     }
 
     fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
         let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
-        let result = search::files(&wit_patterns(patterns), &globs).map_err(host_error)?;
-        Ok(Hits {
-            truncated: result.truncated,
-            hits: result.hits.into_iter().map(hit).collect(),
-        })
+        hits(search::files(&wit_patterns(patterns), &globs))
+    }
+
+    fn search_changed(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        hits(search::changed_files(&wit_patterns(patterns), &globs))
     }
 
     fn log(&self, level: Level, message: &str) {
@@ -114,6 +128,14 @@ impl Host for WasmHost {
                 .collect(),
         })
     }
+}
+
+fn hits(result: Result<search::Hits, wit::HostError>) -> Result<Hits, HostError> {
+    let result = result.map_err(host_error)?;
+    Ok(Hits {
+        truncated: result.truncated,
+        hits: result.hits.into_iter().map(hit).collect(),
+    })
 }
 
 fn wit_patterns(patterns: &[Pattern]) -> Vec<search::Pattern> {
@@ -197,6 +219,7 @@ pub fn run<C: Check>(ctx: wit::Context) -> Result<(), wit::CheckError> {
         is_git: ctx.is_git,
         urls: ctx.urls,
         settings: ctx.settings,
+        changed_files: ctx.changed_files,
     };
     let mut cx = Cx::new(ctx, &WasmHost);
     C::run(&mut cx).map_err(|e| match e {

@@ -2,7 +2,7 @@
 
 use crate::{
     Capability, FileInfo, Finding, HistoryHits, HistoryScope, Hits, Host, HostError, Level,
-    NotApplicable, Pattern, Result, Rule,
+    ListedFile, NotApplicable, Pattern, Result, Rule,
 };
 
 /// Findings are handed to the host in batches of this size.
@@ -61,6 +61,9 @@ pub struct Context {
     pub urls: Vec<String>,
     /// Settings from the configuration: key and JSON value.
     pub settings: Vec<(String, String)>,
+    /// A run limited to a change (`--profile merge --since REV`): the files
+    /// added or modified since the base, sorted. Only findings in them count.
+    pub changed_files: Option<Vec<String>>,
 }
 
 impl Context {
@@ -101,13 +104,43 @@ impl<'a> Cx<'a> {
     }
 
     /// Files matching any glob (all files when `globs` is empty), sorted by path.
-    /// A glob without `/` matches the file name in any directory.
+    /// A glob without `/` matches the file name in any directory. The host
+    /// reads each file to classify it: use [`Cx::paths`] when the kind does
+    /// not matter.
     pub fn files(&self, globs: &[&str]) -> Result<Vec<FileInfo>, HostError> {
         self.host.files(globs)
     }
 
+    /// Like [`Cx::files`], without the host reading anything.
+    pub fn paths(&self, globs: &[&str]) -> Result<Vec<ListedFile>, HostError> {
+        self.host.paths(globs)
+    }
+
+    /// In a run limited to a change, the changed files; `None` when the
+    /// whole repository is in scope.
+    pub fn changed_files(&self) -> Option<&[String]> {
+        self.ctx.changed_files.as_deref()
+    }
+
+    /// Whether findings in `path` count in this run (always, unless the run
+    /// is limited to a change that does not touch it).
+    pub fn in_scope(&self, path: &str) -> bool {
+        self.changed_files()
+            .is_none_or(|c| c.binary_search_by(|p| p.as_str().cmp(path)).is_ok())
+    }
+
     pub fn read(&self, path: &str) -> Result<Vec<u8>, HostError> {
         self.host.read(path)
+    }
+
+    /// A file's text if it is readable text (under the size limit, no NUL
+    /// byte, valid UTF-8); `None` otherwise. Pairs with [`Cx::paths`].
+    pub fn read_utf8(&self, path: &str) -> Option<String> {
+        let bytes = self.host.read(path).ok()?;
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            return None;
+        }
+        String::from_utf8(bytes).ok()
     }
 
     /// A file's text; invalid UTF-8 is replaced.
@@ -117,6 +150,13 @@ impl<'a> Cx<'a> {
 
     pub fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
         self.host.search(patterns, globs)
+    }
+
+    /// [`Cx::search`] over the files in scope: only the changed ones in a
+    /// run limited to a change, all of them otherwise. For rules that
+    /// report what they find where they find it.
+    pub fn search_in_scope(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
+        self.host.search_changed(patterns, globs)
     }
 
     /// What the git history holds for this run (needs `Capability::History`).

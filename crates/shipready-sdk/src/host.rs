@@ -25,15 +25,47 @@ pub struct FileInfo {
     pub language: Option<String>,
 }
 
+/// A file as the host's directory walk listed it, not read
+/// ([`Host::paths`]): cheap on any repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFile {
+    /// Repository-relative, `/`-separated.
+    pub path: String,
+    pub size: u64,
+    pub language: Option<String>,
+}
+
+/// The last component of a `/`-separated path.
+fn name_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The directory part of a `/`-separated path, `""` at the root.
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
 impl FileInfo {
     /// The last path component.
     pub fn name(&self) -> &str {
-        self.path.rsplit('/').next().unwrap_or(&self.path)
+        name_of(&self.path)
     }
 
     /// The directory part, `""` at the root.
     pub fn dir(&self) -> &str {
-        self.path.rsplit_once('/').map_or("", |(d, _)| d)
+        dir_of(&self.path)
+    }
+}
+
+impl ListedFile {
+    /// The last path component.
+    pub fn name(&self) -> &str {
+        name_of(&self.path)
+    }
+
+    /// The directory part, `""` at the root.
+    pub fn dir(&self) -> &str {
+        dir_of(&self.path)
     }
 }
 
@@ -158,8 +190,11 @@ impl std::error::Error for HostError {}
 /// tests, [`crate::testing::FakeRepo`].
 pub trait Host {
     fn files(&self, globs: &[&str]) -> Result<Vec<FileInfo>, HostError>;
+    fn paths(&self, globs: &[&str]) -> Result<Vec<ListedFile>, HostError>;
     fn read(&self, path: &str) -> Result<Vec<u8>, HostError>;
     fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError>;
+    /// `search` over only the changed files of a change-limited run.
+    fn search_changed(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError>;
     fn history_scope(&self) -> Result<HistoryScope, HostError>;
     fn history_search(
         &self,

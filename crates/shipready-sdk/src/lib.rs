@@ -23,12 +23,12 @@ pub use check::{Check, CheckInfo, Context, Cx, Outcome};
 pub use finding::{Finding, Location, NotApplicable, Span};
 pub use host::{
     CommitInfo, FileInfo, FileKind, HistoryHit, HistoryHits, HistoryScope, Hit, Hits, Host,
-    HostError, Level, Pattern,
+    HostError, Level, ListedFile, Pattern,
 };
 pub use rule::{Capability, Rule, Severity};
 
 /// The WIT package version of `wit/check.wit` this SDK is built against.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 /// Why a check could not complete. Becomes an `error` item in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub type Result<T, E = CheckError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::{
         Capability, Check, CheckError, CheckInfo, Context, Cx, FileInfo, FileKind, Finding, Hit,
-        Hits, Pattern, Result, Rule, Severity,
+        Hits, ListedFile, Pattern, Result, Rule, Severity,
     };
 }
 

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 
 use crate::{
     Capability, Check, CommitInfo, Context, Cx, FileInfo, FileKind, Finding, HistoryHit,
-    HistoryHits, HistoryScope, Hit, Hits, Host, HostError, Level, NotApplicable, Outcome, Pattern,
-    Result,
+    HistoryHits, HistoryScope, Hit, Hits, Host, HostError, Level, ListedFile, NotApplicable,
+    Outcome, Pattern, Result,
 };
 
 /// An in-memory target.
@@ -59,6 +59,15 @@ impl FakeRepo {
     /// Pretend the clone is shallow.
     pub fn shallow(mut self) -> Self {
         self.shallow = true;
+        self
+    }
+
+    /// Limit the run to a change: these files were added or modified (as
+    /// `--profile merge --since` does).
+    pub fn changed(mut self, paths: &[&str]) -> Self {
+        let mut paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        paths.sort();
+        self.ctx.changed_files = Some(paths);
         self
     }
 
@@ -115,6 +124,32 @@ impl Granted<'_> {
         }
     }
 
+    fn search_where(
+        &self,
+        patterns: &[Pattern],
+        globs: &[&str],
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Hits, HostError> {
+        self.require(Capability::Search)?;
+        let compiled = compile(patterns)?;
+        let mut hits = Vec::new();
+        for (path, content) in self.matching(globs)? {
+            if !keep(path) {
+                continue;
+            }
+            if let Ok(text) = std::str::from_utf8(content) {
+                hits.extend(scan(&compiled, path, text));
+            }
+        }
+        hits.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
+        });
+        Ok(Hits {
+            hits,
+            truncated: false,
+        })
+    }
+
     fn matching(&self, globs: &[&str]) -> Result<Vec<(&String, &Vec<u8>)>, HostError> {
         let set = glob_set(globs)?;
         Ok(self
@@ -151,6 +186,18 @@ impl Host for Granted<'_> {
             .collect())
     }
 
+    fn paths(&self, globs: &[&str]) -> Result<Vec<ListedFile>, HostError> {
+        Ok(self
+            .files(globs)?
+            .into_iter()
+            .map(|f| ListedFile {
+                path: f.path,
+                size: f.size,
+                language: f.language,
+            })
+            .collect())
+    }
+
     fn read(&self, path: &str) -> Result<Vec<u8>, HostError> {
         self.require(Capability::Repo)?;
         self.repo
@@ -161,20 +208,13 @@ impl Host for Granted<'_> {
     }
 
     fn search(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
-        self.require(Capability::Search)?;
-        let compiled = compile(patterns)?;
-        let mut hits = Vec::new();
-        for (path, content) in self.matching(globs)? {
-            if let Ok(text) = std::str::from_utf8(content) {
-                hits.extend(scan(&compiled, path, text));
-            }
-        }
-        hits.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.pattern).cmp(&(&b.path, b.line, b.column, b.pattern))
-        });
-        Ok(Hits {
-            hits,
-            truncated: false,
+        self.search_where(patterns, globs, |_| true)
+    }
+
+    fn search_changed(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
+        let changed = self.repo.ctx.changed_files.as_ref();
+        self.search_where(patterns, globs, |path| {
+            changed.is_none_or(|c| c.iter().any(|p| p == path))
         })
     }
 

@@ -17,7 +17,7 @@ use shipready_report::render::{self, Format, Style};
 use shipready_report::{Definition, HistoryScan, Location, Report, ScanStats, Target};
 
 use crate::Exit;
-use crate::cli::{BaselineArgs, CheckArgs, ColorChoice, OutputFormat, RunArgs};
+use crate::cli::{BaselineArgs, CheckArgs, ColorChoice, OutputFormat, Profile, RunArgs};
 use crate::config::Config;
 use crate::output::write_atomically;
 
@@ -128,6 +128,17 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
     };
     options.history = history.clone();
 
+    // `--since`: what changed. In the merge profile the run is limited to it.
+    let changes = match (&args.since, &repo, &path) {
+        (Some(rev), Some(index), Some(root)) => Some(
+            shipready_host::services::diff::changes_since(root, rev, index)?,
+        ),
+        _ => None,
+    };
+    if let (Some(changes), Profile::Merge) = (&changes, args.profile) {
+        options.changed = Some(Arc::new(changes.files.keys().cloned().collect()));
+    }
+
     let runner = super::runner(&args.plugins)?;
     let progress = progress_bar(args, sources.len());
     let verbose = args.verbose;
@@ -161,10 +172,9 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
             crate::suppress::apply(index, &mut run.findings);
         }
     }
-    if let (Some(rev), Some(index), Some(root)) = (&args.since, &repo, &path) {
-        let changes = shipready_host::services::diff::changes_since(root, rev, index)?;
+    if let Some(changes) = &changes {
         for run in &mut runs {
-            mark_outside(&changes, &mut run.findings);
+            mark_outside(changes, &mut run.findings);
         }
     }
     let target = Target {
@@ -288,8 +298,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         skip: args.skip.clone(),
         profile: args.profile.as_str().to_string(),
         urls: args.urls.clone(),
-        settings: Vec::new(),
-        history: None,
+        ..defaults
     })
 }
 

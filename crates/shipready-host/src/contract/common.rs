@@ -5,6 +5,10 @@
 /// `wit_capability()` are that version's own.
 macro_rules! common_host {
     () => {
+        common_host!(repo {} search {});
+    };
+    // A newer version's extra `repo` and `search` functions go in the braces.
+    (repo { $($repo_extra:tt)* } search { $($search_extra:tt)* }) => {
         use shipready_report::{CheckInfo, Finding, NotApplicable, Severity, fingerprint};
         use wasmtime::StoreContextMut;
         use wasmtime::component::{HasSelf, Linker, WasmList};
@@ -140,11 +144,15 @@ macro_rules! common_host {
                     .map(|e| repo::FileInfo {
                         path: e.path.clone(),
                         size: e.size,
-                        kind: match e.kind {
-                            FileKind::Text => repo::FileKind::Text,
-                            FileKind::Binary => repo::FileKind::Binary,
-                            FileKind::TooLarge => repo::FileKind::TooLarge,
-                            FileKind::NotUtf8 => repo::FileKind::NotUtf8,
+                        // `files` classified every entry it returns and left
+                        // the unreadable ones out.
+                        kind: match e.kind() {
+                            Some(FileKind::Text) => repo::FileKind::Text,
+                            Some(FileKind::Binary) => repo::FileKind::Binary,
+                            Some(FileKind::TooLarge) => repo::FileKind::TooLarge,
+                            Some(FileKind::NotUtf8 | FileKind::Unreadable) | None => {
+                                repo::FileKind::NotUtf8
+                            }
                         },
                         language: e.language.map(str::to_string),
                     })
@@ -154,6 +162,8 @@ macro_rules! common_host {
             fn read(&mut self, path: String) -> Result<Vec<u8>, types::HostError> {
                 self.require(Capability::Repo).map_err(denied)?.read(&path).map_err(host_error)
             }
+
+            $($repo_extra)*
         }
 
         impl search_wit::Host for State {
@@ -168,6 +178,8 @@ macro_rules! common_host {
                 let (hits, truncated) = search::search(index, &specs, &globs, max).map_err(host_error)?;
                 Ok(search_wit::Hits { truncated, hits: hits.into_iter().map(wit_hit).collect() })
             }
+
+            $($search_extra)*
         }
 
         impl log::Host for State {
@@ -178,6 +190,112 @@ macro_rules! common_host {
                     log::Level::Warn => "warn",
                 };
                 self.push_log(format!("{level}: {message}"));
+            }
+        }
+    };
+}
+
+/// The host side of contract 0.2.0 and later: `history`, commits on file
+/// locations, the `history` capability. Expanded after [`common_host!`].
+macro_rules! history_host {
+    () => {
+        use shipready_report::{Location, Span};
+
+        use crate::services::history::{HistoryHit, Scope};
+
+        pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+            add_common_to_linker(linker)?;
+            history::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+        }
+
+        fn location(l: types::Location, max: usize) -> Location {
+            match l {
+                types::Location::File(fl) => Location::File {
+                    path: clip(fl.path, max),
+                    span: fl.span.map(|s| Span {
+                        start_line: s.start_line,
+                        start_column: s.start_column,
+                        end_line: s.end_line,
+                        end_column: s.end_column,
+                    }),
+                    commit: fl.commit.map(|c| clip(c, 64)),
+                },
+                types::Location::Url(u) => Location::Url { url: clip(u, max) },
+            }
+        }
+
+        pub fn capability(c: types::Capability) -> Capability {
+            match c {
+                types::Capability::Repo => Capability::Repo,
+                types::Capability::Search => Capability::Search,
+                types::Capability::History => Capability::History,
+            }
+        }
+
+        fn wit_capability(c: Capability) -> types::Capability {
+            match c {
+                Capability::Repo => types::Capability::Repo,
+                Capability::Search => types::Capability::Search,
+                Capability::History => types::Capability::History,
+            }
+        }
+
+        fn wit_scope(s: Scope) -> history::HistoryScope {
+            history::HistoryScope {
+                available: s.available,
+                reason: s.reason,
+                shallow: s.shallow,
+                since: s.since,
+                commits: s.commits,
+                blobs: s.blobs,
+                skipped: s.skipped,
+            }
+        }
+
+        fn wit_history_hit(h: HistoryHit) -> history::HistoryHit {
+            history::HistoryHit {
+                hit: wit_hit(h.hit),
+                blob: h.blob,
+                commit: history::CommitInfo {
+                    id: h.commit.id,
+                    author: h.commit.author,
+                    time: h.commit.time,
+                    summary: h.commit.summary,
+                },
+                in_head: h.in_head,
+            }
+        }
+
+        fn history_index(
+            state: &State,
+        ) -> Result<&crate::services::history::HistoryIndex, types::HostError> {
+            if !state.granted.contains(&Capability::History) {
+                return Err(types::HostError::NotGranted(types::Capability::History));
+            }
+            let source = state.history.as_deref().ok_or_else(|| {
+                types::HostError::Invalid("no repository is being checked".into())
+            })?;
+            source.index().map_err(types::HostError::Io)
+        }
+
+        impl history::Host for State {
+            fn scope(&mut self) -> Result<history::HistoryScope, types::HostError> {
+                Ok(wit_scope(history_index(self)?.scope()))
+            }
+
+            fn search(
+                &mut self,
+                patterns: Vec<search_wit::Pattern>,
+                globs: Vec<String>,
+            ) -> Result<history::HistoryHits, types::HostError> {
+                let max = self.limits.max_search_hits;
+                let index = history_index(self)?;
+                let specs: Vec<PatternSpec> = patterns.into_iter().map(wit_pattern).collect();
+                let (hits, truncated) = index.search(&specs, &globs, max).map_err(host_error)?;
+                Ok(history::HistoryHits {
+                    truncated,
+                    hits: hits.into_iter().map(wit_history_hit).collect(),
+                })
             }
         }
     };

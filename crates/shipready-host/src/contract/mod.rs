@@ -10,6 +10,7 @@ mod common;
 pub(crate) mod plugin;
 pub mod v0_1;
 pub mod v0_2;
+pub mod v0_3;
 
 use wasmtime::StoreContextMut;
 
@@ -21,14 +22,15 @@ use crate::services::repo::RepoIndex;
 pub const PACKAGE: &str = "shipready:check";
 
 /// The contract versions this host can load, oldest first.
-pub const SUPPORTED: &[&str] = &[v0_1::VERSION, v0_2::VERSION];
+pub const SUPPORTED: &[&str] = &[v0_1::VERSION, v0_2::VERSION, v0_3::VERSION];
 
 /// Link every supported version's host interfaces.
 pub(crate) fn add_to_linker(
     linker: &mut wasmtime::component::Linker<State>,
 ) -> wasmtime::Result<()> {
     v0_1::add_to_linker(linker)?;
-    v0_2::add_to_linker(linker)
+    v0_2::add_to_linker(linker)?;
+    v0_3::add_to_linker(linker)
 }
 
 /// Why a service call was refused before it started.

@@ -6,7 +6,7 @@ use shipready_report::RuleInfo;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-use super::{PACKAGE, SUPPORTED, v0_1, v0_2};
+use super::{PACKAGE, SUPPORTED, v0_1, v0_2, v0_3};
 use crate::runner::Capability;
 use crate::sandbox::State;
 
@@ -27,16 +27,20 @@ pub(crate) struct RunContext {
     pub is_git: bool,
     pub urls: Vec<String>,
     pub settings: Vec<(String, String)>,
+    /// Contract 0.3.0 and later: the files of a change-limited run.
+    pub changed_files: Option<Vec<String>>,
 }
 
 pub(crate) enum Pre {
     V0_1(v0_1::PluginPre<State>),
     V0_2(v0_2::PluginPre<State>),
+    V0_3(v0_3::PluginPre<State>),
 }
 
 pub(crate) enum Plugin {
     V0_1(v0_1::Plugin),
     V0_2(v0_2::Plugin),
+    V0_3(v0_3::Plugin),
 }
 
 /// The contract version a component is built against, or why it cannot be
@@ -70,6 +74,7 @@ pub(crate) fn version_of(
         }
     }
     for (export, version) in [
+        (v0_3::CHECK_EXPORT, v0_3::VERSION),
         (v0_2::CHECK_EXPORT, v0_2::VERSION),
         (v0_1::CHECK_EXPORT, v0_1::VERSION),
     ] {
@@ -79,7 +84,7 @@ pub(crate) fn version_of(
     }
     Err(format!(
         "not a shipready check: the component exports none of {} (build it with shipready-sdk's `export!`)",
-        [v0_2::CHECK_EXPORT, v0_1::CHECK_EXPORT].join(", ")
+        [v0_3::CHECK_EXPORT, v0_2::CHECK_EXPORT, v0_1::CHECK_EXPORT].join(", ")
     ))
 }
 
@@ -90,10 +95,10 @@ impl Pre {
         version: &str,
     ) -> wasmtime::Result<Pre> {
         let pre = linker.instantiate_pre(component)?;
-        Ok(if version == v0_1::VERSION {
-            Pre::V0_1(v0_1::PluginPre::new(pre)?)
-        } else {
-            Pre::V0_2(v0_2::PluginPre::new(pre)?)
+        Ok(match version {
+            v0_1::VERSION => Pre::V0_1(v0_1::PluginPre::new(pre)?),
+            v0_2::VERSION => Pre::V0_2(v0_2::PluginPre::new(pre)?),
+            _ => Pre::V0_3(v0_3::PluginPre::new(pre)?),
         })
     }
 
@@ -101,6 +106,7 @@ impl Pre {
         Ok(match self {
             Pre::V0_1(p) => Plugin::V0_1(p.instantiate(store)?),
             Pre::V0_2(p) => Plugin::V0_2(p.instantiate(store)?),
+            Pre::V0_3(p) => Plugin::V0_3(p.instantiate(store)?),
         })
     }
 }
@@ -132,14 +138,17 @@ macro_rules! described {
     }};
 }
 
+/// Call `run()`; fields after the context name what that version's
+/// context has beyond 0.1.0's.
 macro_rules! run_with {
-    ($m:ident, $plugin:expr, $store:expr, $ctx:expr) => {{
+    ($m:ident, $plugin:expr, $store:expr, $ctx:expr $(, $field:ident)*) => {{
         let ctx = $m::types::Context {
             profile: $ctx.profile,
             has_repo: $ctx.has_repo,
             is_git: $ctx.is_git,
             urls: $ctx.urls,
             settings: $ctx.settings,
+            $($field: $ctx.$field,)*
         };
         $plugin
             .shipready_check_check()
@@ -158,6 +167,7 @@ impl Plugin {
         Ok(match self {
             Plugin::V0_1(p) => described!(v0_1, p.shipready_check_check().call_describe(store)?),
             Plugin::V0_2(p) => described!(v0_2, p.shipready_check_check().call_describe(store)?),
+            Plugin::V0_3(p) => described!(v0_3, p.shipready_check_check().call_describe(store)?),
         })
     }
 
@@ -170,6 +180,7 @@ impl Plugin {
         match self {
             Plugin::V0_1(p) => run_with!(v0_1, p, store, ctx),
             Plugin::V0_2(p) => run_with!(v0_2, p, store, ctx),
+            Plugin::V0_3(p) => run_with!(v0_3, p, store, ctx, changed_files),
         }
     }
 }

@@ -3,8 +3,12 @@
 //! `--since` to limit findings to a branch's changes.
 //!
 //! A file absent at the base is changed as a whole; a file whose content
-//! hashes to the base's blob is unchanged; otherwise a line diff (the
-//! `similar` crate) gives the changed line ranges of the current file.
+//! is the base's blob is unchanged; otherwise a line diff (the `similar`
+//! crate) gives the changed line ranges of the current file. Like `git
+//! status`, a file whose size and modification time match git's index (and
+//! that is not racily clean) is taken to hold the index's blob without
+//! being read, so the cost follows the size of the change, not of the
+//! repository.
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
@@ -13,7 +17,7 @@ use std::path::Path;
 use gix::ObjectId;
 
 use super::history::HistoryError;
-use super::repo::{FileKind, RepoIndex};
+use super::repo::{Entry, RepoIndex};
 
 /// Changed files: `None` for a whole file (new, or not text), else the
 /// changed line ranges (1-based, inclusive) in the current file.
@@ -67,31 +71,35 @@ pub fn changes_since(root: &Path, rev: &str, index: &RepoIndex) -> Result<Change
     let mut base_blobs = HashMap::new();
     collect(&repo, tree, "", &mut base_blobs).map_err(|e| git_error(root, e))?;
 
+    // Without an index (or with a broken one) every file is read and hashed.
+    let git_index = repo.index_or_empty().ok();
     let mut files = HashMap::new();
     for entry in index.all() {
         let Some(base_blob) = base_blobs.get(&entry.path) else {
             files.insert(entry.path.clone(), None);
             continue;
         };
-        let Ok(current) = std::fs::read(index_path(root, &entry.path)) else {
+        let clean = git_index
+            .as_deref()
+            .and_then(|gi| unchanged_in_index(gi, entry));
+        if clean == Some(*base_blob) {
+            continue;
+        }
+        let Ok(current) = std::fs::read(index.root().join(&entry.path)) else {
             continue;
         };
-        let current_id =
-            gix::objs::compute_hash(repo.object_hash(), gix::object::Kind::Blob, &current)
-                .map_err(|e| git_error(root, e))?;
-        if current_id == *base_blob {
+        if clean.is_none()
+            && gix::objs::compute_hash(repo.object_hash(), gix::object::Kind::Blob, &current)
+                .is_ok_and(|id| id == *base_blob)
+        {
             continue;
         }
         let before = repo
             .find_blob(*base_blob)
             .map(|b| b.detach().data)
             .unwrap_or_default();
-        let ranges = match (
-            entry.kind,
-            std::str::from_utf8(&before),
-            std::str::from_utf8(&current),
-        ) {
-            (FileKind::Text, Ok(old), Ok(new)) => Some(changed_lines(old, new)),
+        let ranges = match (std::str::from_utf8(&before), std::str::from_utf8(&current)) {
+            (Ok(old), Ok(new)) if !new.contains('\0') => Some(changed_lines(old, new)),
             _ => None,
         };
         files.insert(entry.path.clone(), ranges);
@@ -102,8 +110,23 @@ pub fn changes_since(root: &Path, rev: &str, index: &RepoIndex) -> Result<Change
     })
 }
 
-fn index_path(root: &Path, path: &str) -> std::path::PathBuf {
-    root.join(path)
+/// The blob git's index records for `entry`, if the file's size and
+/// modification time still match it and the entry is not racily clean.
+fn unchanged_in_index(gi: &gix::index::File, entry: &Entry) -> Option<ObjectId> {
+    let recorded = gi.entry_by_path(entry.path.as_bytes().into())?;
+    let modified = entry.modified?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let stat = &recorded.stat;
+    // Nanoseconds count (as in git on Linux): a checkout writes its files
+    // just before the index, in the same second.
+    let options = gix::index::entry::stat::Options {
+        use_nsec: true,
+        ..Default::default()
+    };
+    let same = u64::from(stat.size) == entry.size
+        && u64::from(stat.mtime.secs) == modified.as_secs()
+        && stat.mtime.nsecs == modified.subsec_nanos()
+        && !stat.is_racy(gi.timestamp(), options);
+    same.then_some(recorded.id)
 }
 
 /// Line ranges of `new` that are inserted or replaced relative to `old`.

@@ -3,15 +3,20 @@
 //! The walk (parallel, via `ignore`) applies `.gitignore`, `.ignore` and
 //! `.git/info/exclude` whether or not the directory is a git work tree, skips
 //! `.git`, and never follows a symbolic link, so link loops and links out of
-//! the repository cannot be walked or read. Each regular file is classified:
-//! text (UTF-8, under the size limit), binary (a NUL byte in its first
-//! 8 KiB), too large, or not UTF-8. Only text files are searched; the report
-//! counts the rest. Reads go through the index, so a check can only read a
-//! path the walk listed.
+//! the repository cannot be walked or read. The walk only lists (path, size,
+//! modification time); a file's content is classified the first time
+//! something asks for it, once: text (UTF-8, under the size limit), binary (a
+//! NUL byte in its first 8 KiB), too large, or not UTF-8. So a run that looks
+//! at a few files (a `--since` run) reads only those. Only text files are
+//! searched; the report counts the rest among the files classified. Reads go
+//! through the index, so a check can only read a path the walk listed.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use shipready_report::ScanStats;
@@ -23,6 +28,8 @@ pub enum FileKind {
     Binary,
     TooLarge,
     NotUtf8,
+    /// Could not be read when classified (permissions, a race): never listed.
+    Unreadable,
 }
 
 #[derive(Debug, Clone)]
@@ -30,8 +37,18 @@ pub struct Entry {
     /// Repository-relative, `/`-separated.
     pub path: String,
     pub size: u64,
-    pub kind: FileKind,
+    /// As the walk saw it: lets `--since` trust git's index for unchanged files.
+    pub modified: Option<SystemTime>,
     pub language: Option<&'static str>,
+    kind: OnceLock<FileKind>,
+}
+
+impl Entry {
+    /// The file's classification. Entries handed out by [`RepoIndex::files`]
+    /// are classified; others may not be yet (see [`RepoIndex::kind`]).
+    pub fn kind(&self) -> Option<FileKind> {
+        self.kind.get().copied()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -79,32 +96,42 @@ pub struct RepoIndex {
     root: PathBuf,
     files: Vec<Entry>,
     by_path: HashMap<String, usize>,
-    stats: ScanStats,
+    /// Symbolic links and entries the walk could not read.
+    walk_stats: ScanStats,
     is_git: bool,
     max_file_size: u64,
 }
 
 const BINARY_SNIFF: usize = 8 << 10;
 
-fn classify(path: &Path, size: u64, max: u64) -> Result<FileKind, std::io::Error> {
-    if size > max {
-        return Ok(FileKind::TooLarge);
-    }
-    let bytes = std::fs::read(path)?;
+/// Too large or binary, if the content is either.
+fn size_or_binary(bytes: &[u8], max: u64) -> Option<FileKind> {
     if bytes.len() as u64 > max {
-        return Ok(FileKind::TooLarge);
-    }
-    Ok(if memchr_nul(&bytes[..bytes.len().min(BINARY_SNIFF)]) {
-        FileKind::Binary
-    } else if std::str::from_utf8(&bytes).is_err() {
-        FileKind::NotUtf8
+        Some(FileKind::TooLarge)
+    } else if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
+        Some(FileKind::Binary)
     } else {
-        FileKind::Text
-    })
+        None
+    }
 }
 
-fn memchr_nul(bytes: &[u8]) -> bool {
-    bytes.contains(&0)
+/// Classify content already read; `Text` comes with the text.
+fn classify(bytes: Vec<u8>, max: u64) -> (FileKind, Option<String>) {
+    if let Some(kind) = size_or_binary(&bytes, max) {
+        return (kind, None);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (FileKind::Text, Some(text)),
+        Err(_) => (FileKind::NotUtf8, None),
+    }
+}
+
+fn kind_of(bytes: &[u8], max: u64) -> FileKind {
+    size_or_binary(bytes, max).unwrap_or(if std::str::from_utf8(bytes).is_ok() {
+        FileKind::Text
+    } else {
+        FileKind::NotUtf8
+    })
 }
 
 /// Compile the contract's globs: a leading `/` or an inner `/` anchors at the
@@ -127,7 +154,7 @@ pub fn compile_globs(globs: &[String]) -> Result<Option<GlobSet>, AccessError> {
 }
 
 impl RepoIndex {
-    /// Walk and classify the directory `root`.
+    /// Walk the directory `root` (nothing is read yet).
     pub fn build(root: &Path, options: &IndexOptions) -> Result<Self, RepoError> {
         let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => RepoError::Missing {
@@ -179,23 +206,18 @@ impl RepoIndex {
                                 if exclude.as_ref().is_some_and(|x| x.is_match(&path)) {
                                     return ignore::WalkState::Continue;
                                 }
-                                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                                match classify(entry.path(), size, max) {
-                                    Ok(kind) => {
-                                        stat.files += 1;
-                                        stat.bytes += size;
-                                        match kind {
-                                            FileKind::Binary => stat.binary += 1,
-                                            FileKind::TooLarge => stat.too_large += 1,
-                                            FileKind::NotUtf8 => stat.not_utf8 += 1,
-                                            FileKind::Text => {}
+                                match entry.metadata() {
+                                    Ok(meta) => {
+                                        let kind = OnceLock::new();
+                                        if meta.len() > max {
+                                            let _ = kind.set(FileKind::TooLarge);
                                         }
-                                        let language = shipready_paths::language_of(&path);
                                         entry_out = Some(Entry {
+                                            language: shipready_paths::language_of(&path),
                                             path,
-                                            size,
+                                            size: meta.len(),
+                                            modified: meta.modified().ok(),
                                             kind,
-                                            language,
                                         });
                                     }
                                     Err(_) => stat.unreadable += 1,
@@ -206,18 +228,12 @@ impl RepoIndex {
                     }
                     let mut guard = found.lock().expect("walker lock");
                     guard.0.extend(entry_out);
-                    let s = &mut guard.1;
-                    s.files += stat.files;
-                    s.bytes += stat.bytes;
-                    s.binary += stat.binary;
-                    s.too_large += stat.too_large;
-                    s.not_utf8 += stat.not_utf8;
-                    s.symlinks += stat.symlinks;
-                    s.unreadable += stat.unreadable;
+                    guard.1.symlinks += stat.symlinks;
+                    guard.1.unreadable += stat.unreadable;
                     ignore::WalkState::Continue
                 })
             });
-        let (mut files, stats) = found.into_inner().expect("walker lock");
+        let (mut files, walk_stats) = found.into_inner().expect("walker lock");
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let by_path = files
             .iter()
@@ -228,33 +244,76 @@ impl RepoIndex {
             root,
             files,
             by_path,
-            stats,
+            walk_stats,
             is_git,
             max_file_size: max,
         })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     pub fn is_git(&self) -> bool {
         self.is_git
     }
 
+    /// What the walk found, and how the files classified so far turned out.
     pub fn stats(&self) -> ScanStats {
-        self.stats
+        let mut s = self.walk_stats;
+        for e in &self.files {
+            match e.kind() {
+                Some(FileKind::Unreadable) => {
+                    s.unreadable += 1;
+                    continue;
+                }
+                Some(FileKind::Binary) => s.binary += 1,
+                Some(FileKind::TooLarge) => s.too_large += 1,
+                Some(FileKind::NotUtf8) => s.not_utf8 += 1,
+                Some(FileKind::Text) | None => {}
+            }
+            s.files += 1;
+            s.bytes += e.size;
+        }
+        s
     }
 
-    /// Every file, sorted by path.
+    /// Every file the walk listed, sorted by path, classified or not.
     pub fn all(&self) -> &[Entry] {
         &self.files
     }
 
-    /// Files matching any glob (all when empty), sorted by path.
-    pub fn files(&self, globs: &[String]) -> Result<Vec<&Entry>, AccessError> {
+    /// Files matching any glob (all when empty), sorted by path, without
+    /// reading them.
+    pub fn list(&self, globs: &[String]) -> Result<Vec<&Entry>, AccessError> {
         let set = compile_globs(globs)?;
         Ok(self
             .files
             .iter()
             .filter(|e| set.as_ref().is_none_or(|s| s.is_match(&e.path)))
             .collect())
+    }
+
+    /// Files matching any glob (all when empty), sorted by path, each
+    /// classified (in parallel, the first time); unreadable ones left out.
+    pub fn files(&self, globs: &[String]) -> Result<Vec<&Entry>, AccessError> {
+        let listed = self.list(globs)?;
+        listed.par_iter().for_each(|e| {
+            self.kind(e);
+        });
+        Ok(listed
+            .into_iter()
+            .filter(|e| e.kind() != Some(FileKind::Unreadable))
+            .collect())
+    }
+
+    /// Classify a listed file (reading it, the first time only).
+    pub fn kind(&self, entry: &Entry) -> FileKind {
+        if let Some(kind) = entry.kind() {
+            return kind;
+        }
+        self.read_classified(entry);
+        entry.kind().unwrap_or(FileKind::Unreadable)
     }
 
     pub fn entry(&self, path: &str) -> Option<&Entry> {
@@ -266,7 +325,7 @@ impl RepoIndex {
         let entry = self.entry(path).ok_or_else(|| {
             AccessError::Invalid(format!("`{path}` is not a file of the repository"))
         })?;
-        if entry.kind == FileKind::TooLarge {
+        if entry.kind() == Some(FileKind::TooLarge) {
             return Err(AccessError::Io(format!(
                 "`{path}` is {} bytes, over the {}-byte file size limit",
                 entry.size, self.max_file_size
@@ -279,19 +338,26 @@ impl RepoIndex {
                 "`{path}` grew over the file size limit"
             )));
         }
+        entry
+            .kind
+            .get_or_init(|| kind_of(&bytes, self.max_file_size));
         Ok(bytes)
     }
 
-    /// The text of a listed text file, or `None` if it is not text (any more).
-    pub fn read_text(&self, entry: &Entry) -> Option<String> {
-        if entry.kind != FileKind::Text {
+    /// The text of a listed file, or `None` if it is not text. Classifies
+    /// the file from this one read if nothing did before.
+    pub fn read_classified(&self, entry: &Entry) -> Option<String> {
+        if matches!(entry.kind(), Some(k) if k != FileKind::Text) {
             return None;
         }
-        let bytes = std::fs::read(self.root.join(&entry.path)).ok()?;
-        if bytes.len() as u64 > self.max_file_size {
-            return None;
-        }
-        String::from_utf8(bytes).ok()
+        let (kind, text) = match std::fs::read(self.root.join(&entry.path)) {
+            Ok(bytes) => classify(bytes, self.max_file_size),
+            Err(_) => (FileKind::Unreadable, None),
+        };
+        // The first classification stands: a file changing under the run
+        // does not change what was already reported about it.
+        let first = *entry.kind.get_or_init(|| kind);
+        text.filter(|_| first == FileKind::Text)
     }
 }
 
@@ -328,7 +394,7 @@ mod tests {
         let kinds: Vec<(&str, FileKind)> = index
             .all()
             .iter()
-            .map(|e| (e.path.as_str(), e.kind))
+            .map(|e| (e.path.as_str(), index.kind(e)))
             .collect();
         assert_eq!(
             kinds,
@@ -356,6 +422,37 @@ mod tests {
             "ignored files cannot be read"
         );
         assert!(index.read("../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn files_are_read_only_when_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.bin", b"\0\0");
+        write(dir.path(), "b.txt", b"text\n");
+        write(dir.path(), "c.txt", b"caf\xe9\n");
+        let index = RepoIndex::build(dir.path(), &IndexOptions::default()).unwrap();
+        assert!(
+            index.all().iter().all(|e| e.kind().is_none()),
+            "the walk reads nothing"
+        );
+        assert_eq!(index.list(&[]).unwrap().len(), 3);
+        assert!(
+            index.all().iter().all(|e| e.kind().is_none()),
+            "listing reads nothing"
+        );
+        assert_eq!(index.stats().files, 3);
+        assert_eq!(index.stats().binary, 0, "not classified yet");
+
+        let b = index.entry("b.txt").unwrap();
+        assert_eq!(index.read_classified(b).as_deref(), Some("text\n"));
+        assert_eq!(b.kind(), Some(FileKind::Text), "classified by the read");
+        assert_eq!(index.entry("a.bin").unwrap().kind(), None);
+
+        let files = index.files(&["*.bin".into()]).unwrap();
+        assert_eq!(files[0].kind(), Some(FileKind::Binary));
+        assert_eq!(index.stats().binary, 1);
+        assert_eq!(index.entry("c.txt").unwrap().kind(), None);
+        assert_eq!(index.kind(index.entry("c.txt").unwrap()), FileKind::NotUtf8);
     }
 
     #[test]

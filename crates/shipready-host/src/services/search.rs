@@ -6,13 +6,14 @@
 //! Files are searched in parallel (rayon). Hits are capped per call and
 //! sorted, so results are deterministic whatever the scheduling.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 
-use super::repo::{AccessError, FileKind, RepoIndex};
+use super::repo::{AccessError, Entry, RepoIndex};
 
 /// One pattern of a search.
 #[derive(Debug, Clone)]
@@ -194,15 +195,34 @@ pub fn search(
     globs: &[String],
     max_hits: usize,
 ) -> Result<(Vec<Hit>, bool), AccessError> {
+    search_entries(index, index.list(globs)?, patterns, max_hits)
+}
+
+/// Like [`search`], over only the files in `changed` (all when `None`).
+pub fn search_changed(
+    index: &RepoIndex,
+    changed: Option<&BTreeSet<String>>,
+    patterns: &[PatternSpec],
+    globs: &[String],
+    max_hits: usize,
+) -> Result<(Vec<Hit>, bool), AccessError> {
+    let mut files = index.list(globs)?;
+    if let Some(changed) = changed {
+        files.retain(|e| changed.contains(&e.path));
+    }
+    search_entries(index, files, patterns, max_hits)
+}
+
+fn search_entries(
+    index: &RepoIndex,
+    files: Vec<&Entry>,
+    patterns: &[PatternSpec],
+    max_hits: usize,
+) -> Result<(Vec<Hit>, bool), AccessError> {
     let matcher = Matcher::new(patterns, max_hits)?;
-    let files: Vec<_> = index
-        .files(globs)?
-        .into_iter()
-        .filter(|e| e.kind == FileKind::Text)
-        .collect();
     let mut hits: Vec<Hit> = files
         .par_iter()
-        .flat_map_iter(|entry| match index.read_text(entry) {
+        .flat_map_iter(|entry| match index.read_classified(entry) {
             Some(text) => matcher.scan(&entry.path, &text),
             None => Vec::new(),
         })

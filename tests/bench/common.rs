@@ -1,0 +1,69 @@
+//! What the benchmarks share: the binary under test, timing and peak
+//! memory of a child process, and deterministic generated source text.
+
+#![allow(dead_code)] // each benchmark uses its own part
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_shipready");
+
+pub fn scale() -> f64 {
+    std::env::var("SHIPREADY_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+/// Run a command to completion; its wall time and peak resident memory.
+// The child is reaped by `wait4`, which also gives its resource usage.
+#[allow(clippy::zombie_processes)]
+pub fn measure(cmd: &mut Command) -> (Duration, u64) {
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child; `usage` is a valid out-pointer.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    (started.elapsed(), usage.ru_maxrss as u64 * 1024)
+}
+
+pub fn best_of(n: usize, mut f: impl FnMut() -> (Duration, u64)) -> (Duration, u64) {
+    (0..n).map(|_| f()).min_by_key(|(d, _)| *d).unwrap()
+}
+
+/// Deterministic pseudo-random text.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn word(&mut self) -> &'static str {
+        const WORDS: &[&str] = &[
+            "let", "value", "config", "user", "request", "compute", "result", "handler", "order",
+            "item", "return", "async", "await", "query", "render",
+        ];
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+}
+
+pub fn source_file(rng: &mut Rng, bytes: usize) -> String {
+    let mut out = String::with_capacity(bytes + 100);
+    while out.len() < bytes {
+        let (a, b, c) = (rng.word(), rng.word(), rng.word());
+        out.push_str(&format!(
+            "    let {a}_{} = {b}({c}, {});\n",
+            rng.next() % 1000,
+            rng.next() % 97
+        ));
+    }
+    out
+}
