@@ -33,6 +33,41 @@ pub fn measure(cmd: &mut Command) -> (Duration, u64) {
     (started.elapsed(), usage.ru_maxrss as u64 * 1024)
 }
 
+/// Like [`measure`], also sampling the child's anonymous resident memory
+/// (`RssAnon`: heap and stacks, without the file pages it maps, such as git
+/// packs) every 2 ms; returns (time, peak resident, peak anonymous).
+#[allow(clippy::zombie_processes)]
+pub fn measure_anon(cmd: &mut Command) -> (Duration, u64, u64) {
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let pid = child.id() as libc::pid_t;
+    let status_file = format!("/proc/{pid}/status");
+    let mut peak_anon = 0u64;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            let anon = text
+                .lines()
+                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak_anon = peak_anon.max(anon.unwrap_or(0) * 1024);
+        }
+        // SAFETY: polling our own child; `usage` is a valid out-pointer.
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        assert!(done >= 0, "wait4 failed");
+        if done > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    (started.elapsed(), usage.ru_maxrss as u64 * 1024, peak_anon)
+}
+
 pub fn best_of(n: usize, mut f: impl FnMut() -> (Duration, u64)) -> (Duration, u64) {
     (0..n).map(|_| f()).min_by_key(|(d, _)| *d).unwrap()
 }

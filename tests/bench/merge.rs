@@ -6,7 +6,8 @@
 //! files, some committed and some only in the work tree. Measured in the same
 //! run: the full merge run (`--profile merge`: the whole tree and history),
 //! then `--profile merge --since main` with 10 and with 100 changed files.
-//! Prints each time as a ratio to the full run. `SHIPREADY_BENCH_SCALE`
+//! Prints each time as a ratio to the full run, and `git status` (which
+//! stats every file, as any change detection must) for scale. `SHIPREADY_BENCH_SCALE`
 //! scales the repository. Asserts only that the planted secrets are found.
 
 mod common;
@@ -35,8 +36,13 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
+/// Source files, with a test file in every hundred, as real services have.
 fn path_of(i: usize) -> String {
-    format!("svc{}/src/m{}/f{i}.rs", i % 100, i % 37)
+    if i % 100 == 99 {
+        format!("svc{}/tests/t{i}.rs", i % 100)
+    } else {
+        format!("svc{}/src/m{}/f{i}.rs", i % 100, i % 37)
+    }
 }
 
 /// `files` files committed on `main` in one commit and checked out.
@@ -164,6 +170,14 @@ fn main() {
     assert_eq!(found, 100, "a secret in each of the 100 changed files");
     let (larger, _) = best_of(3, || run(repo.path(), cache.path(), &since));
 
+    let (status, _) = best_of(3, || {
+        measure(
+            Command::new("git")
+                .args(["status", "--porcelain"])
+                .current_dir(repo.path()),
+        )
+    });
+
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "  full run   --profile merge                        {:>8.0} ms ({:>4.0} MB peak)",
@@ -180,5 +194,10 @@ fn main() {
         "  100 files  --profile merge --since main            {:>8.0} ms                 ratio to full {:.3}",
         ms(larger),
         larger.as_secs_f64() / full.as_secs_f64()
+    );
+    println!(
+        "  reference  git status                              {:>8.0} ms                 ratio to full {:.3}",
+        ms(status),
+        status.as_secs_f64() / full.as_secs_f64()
     );
 }

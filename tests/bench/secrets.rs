@@ -18,7 +18,10 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{BIN, Rng, best_of, measure, scale, source_file};
+use std::path::Path;
+use std::time::Duration;
+
+use common::{BIN, Rng, best_of, measure, measure_anon, scale, source_file};
 
 fn planted(i: usize) -> String {
     format!(
@@ -140,6 +143,64 @@ fn history_repo(commits: usize) -> tempfile::TempDir {
     dir
 }
 
+/// Peak memory of a full secrets scan: (resident, anonymous) bytes.
+fn history_memory(repo: &Path, cache: &Path) -> (u64, u64) {
+    let runs: Vec<(Duration, u64, u64)> = (0..3)
+        .map(|_| {
+            measure_anon(
+                Command::new(BIN)
+                    .args([
+                        "check",
+                        repo.to_str().unwrap(),
+                        "--only",
+                        "secrets",
+                        "--format",
+                        "json",
+                    ])
+                    .env("SHIPREADY_CACHE_DIR", cache),
+            )
+        })
+        .collect();
+    let rss = runs.iter().map(|r| r.1).min().unwrap();
+    let anon = runs.iter().map(|r| r.2).min().unwrap();
+    (rss, anon)
+}
+
+/// Memory against history length: the same scan on a history five times
+/// shorter. Anonymous memory (heap, stacks) is what the scan holds; the
+/// rest of the resident set is the packs, mapped read-only.
+fn memory_by_length(long: &Path, long_commits: usize, cache: &Path) {
+    let short_commits = long_commits / 5;
+    let short = history_repo(short_commits);
+    let (short_rss, short_anon) = history_memory(short.path(), cache);
+    let (long_rss, long_anon) = history_memory(long, cache);
+    let pack_bytes = |dir: &Path| -> u64 {
+        std::fs::read_dir(dir.join(".git/objects/pack"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.metadata().unwrap().len())
+            .sum()
+    };
+    println!("memory by history length (peak, best of 3):");
+    for (commits, rss, anon, dir) in [
+        (short_commits, short_rss, short_anon, short.path()),
+        (long_commits, long_rss, long_anon, long),
+    ] {
+        println!(
+            "  {commits:>6} commits, {:>6} blobs: anonymous {:>5.1} MB   resident {:>5.1} MB   packs on disk {:>5.1} MB",
+            commits * 4,
+            anon as f64 / 1e6,
+            rss as f64 / 1e6,
+            pack_bytes(dir) as f64 / 1e6
+        );
+    }
+    println!(
+        "  anonymous growth per added blob: {:.0} bytes (the index's ids and provenance); ratio long/short {:.2}",
+        (long_anon as f64 - short_anon as f64) / ((long_commits - short_commits) * 4) as f64,
+        long_anon as f64 / short_anon as f64
+    );
+}
+
 fn history() {
     let commits = (10_000.0 * scale()) as usize;
     let repo = history_repo(commits);
@@ -205,6 +266,7 @@ fn history() {
         ref_mem as f64 / 1e6,
         history_part.as_secs_f64() / reference.as_secs_f64()
     );
+    memory_by_length(repo.path(), commits, cache.path());
 }
 
 fn main() {
