@@ -288,7 +288,7 @@ impl HistoryIndex {
             .par_iter()
             .with_min_len(64)
             .map_init(
-                || reader(repo),
+                || repo.to_thread_local(),
                 |local, blob| {
                     if matcher.exhausted() {
                         return Vec::new();
@@ -346,25 +346,10 @@ impl HistoryIndex {
     }
 }
 
-/// Memory for delta bases, per reading thread.
-const DELTA_BASE_CACHE: usize = 8 << 20;
-
-/// A repository handle for one reading thread: decoded delta bases are
-/// kept (up to [`DELTA_BASE_CACHE`]), so reading blobs in pack order
-/// decompresses each delta chain about once instead of once per blob.
-fn reader(repo: &gix::ThreadSafeRepository) -> gix::Repository {
-    let mut local = repo.to_thread_local();
-    local.objects.set_pack_cache(|| {
-        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-            DELTA_BASE_CACHE,
-        ))
-    });
-    local
-}
-
 /// `blobs` sorted by where they sit in the packs (loose objects last), so
 /// the threads, each taking a contiguous run, walk the packs forwards and
-/// find a blob's delta bases among those just decoded.
+/// find a blob's delta bases in gix's delta-base cache, among those just
+/// decoded: a deep delta chain is decoded about once, not once per blob.
 fn in_pack_order<'a>(repo: &gix::ThreadSafeRepository, blobs: Vec<&'a Blob>) -> Vec<&'a Blob> {
     use gix::odb::pack::Find as _;
     let mut local = repo.to_thread_local();
