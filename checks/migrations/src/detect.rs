@@ -1,0 +1,445 @@
+//! Finding the migrations: which files belong to which migration system,
+//! read into operations in the order the system applies them.
+//!
+//! Systems are recognised by their layout: `.up.sql` / `.down.sql` pairs
+//! (golang-migrate, sqlx), diesel `up.sql` / `down.sql` directories, Prisma
+//! `migration.sql`, Flyway `V<version>__name.sql`, dbmate `-- migrate:up`
+//! files, other numbered `.sql` files in a migrations directory, Rails
+//! `db/migrate/*.rb`, Django `migrations/NNNN_*.py`, Alembic
+//! `versions/*.py`, and Knex, Sequelize and TypeORM files in a migrations
+//! directory (told apart by content).
+
+use shipready_schema::frameworks::{self, FrameworkMigration, Reversibility};
+use shipready_schema::sql::{self, Dialect, ParseError};
+use shipready_schema::{Located, Op};
+use shipready_sdk::ListedFile;
+
+/// Paths that can hold migrations (the rest is never read).
+pub const GLOBS: &[&str] = &[
+    "*.sql",
+    "Cargo.toml",
+    "db/migrate/*.rb",
+    "**/db/migrate/*.rb",
+    "**/migrations/**/*.py",
+    "**/versions/*.py",
+    "**/migrations/**/*.js",
+    "**/migrations/**/*.cjs",
+    "**/migrations/**/*.mjs",
+    "**/migrations/**/*.ts",
+    "**/migration/**/*.ts",
+    "**/migrations/**/metadata.toml",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    /// `.up.sql` / `.down.sql` pairs: golang-migrate, sqlx reversible.
+    UpDownSql,
+    Diesel,
+    Prisma,
+    Flyway,
+    Dbmate,
+    /// Numbered `.sql` files in a migrations directory.
+    PlainSql,
+    Rails,
+    Django,
+    Alembic,
+    Knex,
+    Sequelize,
+    TypeOrm,
+}
+
+impl System {
+    pub fn name(self) -> &'static str {
+        match self {
+            System::UpDownSql => "golang-migrate/sqlx",
+            System::Diesel => "diesel",
+            System::Prisma => "Prisma",
+            System::Flyway => "Flyway",
+            System::Dbmate => "dbmate",
+            System::PlainSql => "SQL",
+            System::Rails => "Rails",
+            System::Django => "Django",
+            System::Alembic => "Alembic",
+            System::Knex => "Knex",
+            System::Sequelize => "Sequelize",
+            System::TypeOrm => "TypeORM",
+        }
+    }
+}
+
+/// How a migration can be undone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Down {
+    /// The system has no down migrations (Flyway community, Prisma, plain SQL).
+    NotUsed,
+    Missing {
+        expected: String,
+    },
+    Empty {
+        path: String,
+    },
+    Present,
+    Irreversible {
+        line: u32,
+        why: String,
+    },
+}
+
+/// One migration, read.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub path: String,
+    pub system: System,
+    /// Where its siblings live: versions are unique per directory.
+    pub dir: String,
+    pub version: Option<String>,
+    pub up: Vec<Located>,
+    pub errors: Vec<ParseError>,
+    /// The tool runs it inside a transaction.
+    pub in_transaction: bool,
+    pub down: Down,
+    /// Alembic revision id, or Django `app/name`.
+    pub id: Option<String>,
+    pub depends_on: Vec<String>,
+}
+
+/// A file that could not be read as text, and why.
+#[derive(Debug, Clone)]
+pub struct Unread {
+    pub path: String,
+    pub why: String,
+}
+
+/// Reads a file's text, or says why it cannot.
+pub trait Source {
+    fn text(&self, path: &str) -> Result<String, String>;
+}
+
+/// The listed files and a way to read them.
+struct Repo<'a> {
+    source: &'a dyn Source,
+    listed: std::collections::HashSet<&'a str>,
+}
+
+impl Repo<'_> {
+    /// A migration of a Rust crate (a `Cargo.toml` beside its migrations
+    /// directory): sqlx, which wraps each migration in a transaction.
+    fn is_sqlx(&self, path: &str) -> bool {
+        let project = dir_of(dir_of(path));
+        let manifest = if project.is_empty() {
+            "Cargo.toml".to_string()
+        } else {
+            format!("{project}/Cargo.toml")
+        };
+        self.listed.contains(manifest.as_str())
+    }
+}
+
+fn name_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn leading_digits(s: &str) -> Option<String> {
+    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+    (!digits.is_empty()).then_some(digits)
+}
+
+fn in_migrations_dir(path: &str) -> bool {
+    dir_of(path)
+        .split('/')
+        .any(|part| part.to_ascii_lowercase().starts_with("migrat"))
+}
+
+/// Which system a path belongs to, before reading it (`None`: not a
+/// migration, or a down file read with its up).
+fn classify(path: &str) -> Option<System> {
+    let name = name_of(path);
+    let dir = dir_of(path);
+    let parent = name_of(dir);
+    let flyway_undo = name.starts_with('U')
+        && name[1..].starts_with(|c: char| c.is_ascii_digit())
+        && name.contains("__");
+    if name.ends_with(".down.sql") || name == "down.sql" || flyway_undo {
+        return None;
+    }
+    if name.ends_with(".up.sql") {
+        return Some(System::UpDownSql);
+    }
+    if name == "up.sql" && in_migrations_dir(path) {
+        return Some(System::Diesel);
+    }
+    if name == "migration.sql" && in_migrations_dir(path) {
+        return Some(System::Prisma);
+    }
+    if name.ends_with(".sql")
+        && (name.starts_with('V') || name.starts_with("R__"))
+        && name.contains("__")
+        && (name[1..].starts_with(|c: char| c.is_ascii_digit()) || name.starts_with("R__"))
+    {
+        return Some(System::Flyway);
+    }
+    if name.ends_with(".sql") && in_migrations_dir(path) && leading_digits(name).is_some() {
+        // dbmate is told apart by content; sqlx's simple files look like plain SQL.
+        return Some(System::PlainSql);
+    }
+    if name.ends_with(".rb") && dir.ends_with("db/migrate") {
+        return Some(System::Rails);
+    }
+    if name.ends_with(".py") && parent == "migrations" && leading_digits(name).is_some() {
+        return Some(System::Django);
+    }
+    if name.ends_with(".py") && parent == "versions" {
+        return Some(System::Alembic);
+    }
+    let script = [".js", ".cjs", ".mjs", ".ts"]
+        .iter()
+        .any(|e| name.ends_with(e) && !name.ends_with(".d.ts"));
+    if script && in_migrations_dir(path) {
+        return Some(System::Knex); // refined by content
+    }
+    None
+}
+
+/// Read every migration of the repository, in each system's order.
+pub fn migrations(
+    files: &[ListedFile],
+    source: &dyn Source,
+    dialect: Dialect,
+) -> (Vec<Migration>, Vec<Unread>) {
+    let repo = Repo {
+        source,
+        listed: files.iter().map(|f| f.path.as_str()).collect(),
+    };
+    let mut out = Vec::new();
+    let mut unread = Vec::new();
+    for file in files {
+        let Some(system) = classify(&file.path) else {
+            continue;
+        };
+        let text = match source.text(&file.path) {
+            Ok(t) => t,
+            Err(why) => {
+                unread.push(Unread {
+                    path: file.path.clone(),
+                    why,
+                });
+                continue;
+            }
+        };
+        if let Some(m) = read(&file.path, system, &text, &repo, dialect) {
+            out.push(m);
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.dir, version_key(&a.version), &a.path).cmp(&(&b.dir, version_key(&b.version), &b.path))
+    });
+    (out, unread)
+}
+
+/// Versions compare as numbers where they are numbers (`9` before `10`).
+fn version_key(v: &Option<String>) -> (usize, String) {
+    match v {
+        Some(v) => (v.len(), v.clone()),
+        None => (usize::MAX, String::new()),
+    }
+}
+
+fn sql_migration(
+    path: &str,
+    system: System,
+    sql_text: &str,
+    first_line: u32,
+    dialect: Dialect,
+) -> Migration {
+    let parsed = sql::parse(sql_text, first_line, dialect);
+    Migration {
+        path: path.to_string(),
+        system,
+        dir: dir_of(path).to_string(),
+        version: None,
+        in_transaction: false,
+        up: parsed.ops,
+        errors: parsed.errors,
+        down: Down::NotUsed,
+        id: None,
+        depends_on: Vec::new(),
+    }
+}
+
+/// A statement count over one, run as one script: Postgres wraps it in an
+/// implicit transaction.
+fn statements(text: &str) -> usize {
+    sql::split(text, 1).len()
+}
+
+fn read(
+    path: &str,
+    system: System,
+    text: &str,
+    repo: &Repo<'_>,
+    dialect: Dialect,
+) -> Option<Migration> {
+    let name = name_of(path);
+    let rust_project = repo.is_sqlx(path);
+    let mut m = match system {
+        System::UpDownSql => {
+            let mut m = sql_migration(path, system, text, 1, dialect);
+            m.version = leading_digits(name);
+            let no_tx = text.contains("-- no-transaction");
+            m.in_transaction = !no_tx && (statements(text) > 1 || rust_project);
+            let down = format!("{}.down.sql", path.trim_end_matches(".up.sql"));
+            m.down = down_of(repo, &down);
+            m
+        }
+        System::Diesel => {
+            let dir = dir_of(path);
+            let mut m = sql_migration(path, system, text, 1, dialect);
+            m.dir = dir_of(dir).to_string();
+            m.version = name_of(dir).split('_').next().map(str::to_string);
+            let metadata = repo
+                .source
+                .text(&format!("{dir}/metadata.toml"))
+                .unwrap_or_default();
+            m.in_transaction = !metadata
+                .replace(' ', "")
+                .contains("run_in_transaction=false");
+            m.down = down_of(repo, &format!("{dir}/down.sql"));
+            m
+        }
+        System::Prisma => {
+            let dir = dir_of(path);
+            let mut m = sql_migration(path, system, text, 1, dialect);
+            m.dir = dir_of(dir).to_string();
+            m.version = leading_digits(name_of(dir));
+            m.in_transaction = statements(text) > 1;
+            m
+        }
+        System::Flyway => {
+            let mut m = sql_migration(path, system, text, 1, dialect);
+            m.version = name
+                .strip_prefix('V')
+                .and_then(|rest| rest.split_once("__"))
+                .map(|(v, _)| v.replace('_', "."));
+            // Flyway runs a script with non-transactional statements
+            // (CONCURRENTLY) outside a transaction by itself.
+            m.in_transaction = false;
+            m
+        }
+        System::PlainSql | System::Dbmate if text.contains("-- migrate:up") => {
+            dbmate(path, text, dialect)
+        }
+        System::PlainSql | System::Dbmate => {
+            let mut m = sql_migration(path, System::PlainSql, text, 1, dialect);
+            m.version = leading_digits(name);
+            m.in_transaction =
+                !text.contains("-- no-transaction") && (statements(text) > 1 || rust_project);
+            m
+        }
+        System::Rails => {
+            let mut m = framework(path, system, frameworks::rails(text, dialect));
+            m.version = leading_digits(name);
+            m
+        }
+        System::Django => {
+            let mut m = framework(path, system, frameworks::django(text, dialect));
+            m.version = leading_digits(name);
+            let app = name_of(dir_of(dir_of(path)));
+            m.id = Some(format!("{app}/{}", name.trim_end_matches(".py")));
+            m
+        }
+        System::Alembic => {
+            if !text.contains("revision") {
+                return None;
+            }
+            framework(path, system, frameworks::alembic(text, dialect))
+        }
+        System::Knex | System::Sequelize | System::TypeOrm => {
+            let (system, read) = if text.contains("MigrationInterface") {
+                (System::TypeOrm, frameworks::typeorm(text, dialect))
+            } else if text.contains("queryInterface") {
+                (System::Sequelize, frameworks::sequelize(text, dialect))
+            } else if text.contains("knex")
+                || text.contains("exports.up")
+                || text.contains("function up")
+            {
+                (System::Knex, frameworks::knex(text, dialect))
+            } else {
+                return None;
+            };
+            framework(path, system, read)
+        }
+    };
+    if m.dir.is_empty() {
+        m.dir = dir_of(path).to_string();
+    }
+    Some(m)
+}
+
+fn down_of(repo: &Repo<'_>, down: &str) -> Down {
+    if !repo.listed.contains(down) {
+        return Down::Missing {
+            expected: down.to_string(),
+        };
+    }
+    match repo.source.text(down) {
+        Ok(text) if statements(&text) == 0 => Down::Empty {
+            path: down.to_string(),
+        },
+        _ => Down::Present,
+    }
+}
+
+/// dbmate: one file, `-- migrate:up` then `-- migrate:down`; each runs in a
+/// transaction unless its marker line says `transaction:false`.
+fn dbmate(path: &str, text: &str, dialect: Dialect) -> Migration {
+    let up_at = text.find("-- migrate:up").unwrap_or(0);
+    let down_at = text.find("-- migrate:down");
+    let up_text = &text[up_at..down_at.unwrap_or(text.len()).max(up_at)];
+    let first_line = text[..up_at].matches('\n').count() as u32 + 1;
+    let mut m = sql_migration(path, System::Dbmate, up_text, first_line, dialect);
+    m.version = leading_digits(name_of(path));
+    let marker = up_text.lines().next().unwrap_or_default();
+    m.in_transaction = !marker.replace(' ', "").contains("transaction:false");
+    m.down = match down_at {
+        None => Down::Missing {
+            expected: "a `-- migrate:down` section".into(),
+        },
+        Some(at) if statements(&text[at..]) == 0 => Down::Empty {
+            path: path.to_string(),
+        },
+        Some(_) => Down::Present,
+    };
+    m
+}
+
+fn framework(path: &str, system: System, read: FrameworkMigration) -> Migration {
+    Migration {
+        path: path.to_string(),
+        system,
+        dir: dir_of(path).to_string(),
+        version: None,
+        up: read.up,
+        errors: read.errors,
+        in_transaction: read.in_transaction,
+        down: match read.reversibility {
+            Reversibility::Reversible => Down::Present,
+            Reversibility::Irreversible { line, why } => Down::Irreversible { line, why },
+        },
+        id: read.id,
+        depends_on: read.depends_on,
+    }
+}
+
+/// The tables a migration creates: statements on them cannot hurt a live database.
+pub fn created_tables(m: &Migration) -> Vec<&str> {
+    m.up.iter()
+        .filter_map(|l| match &l.op {
+            Op::CreateTable { table, .. } => Some(table.as_str()),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,182 @@
+//! Order and integrity across migrations: duplicate versions, migration
+//! graphs with several heads, and migrations edited after they were
+//! committed (from the git history).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use shipready_sdk::Level;
+use shipready_sdk::prelude::*;
+
+use crate::detect::{Migration, System};
+use crate::judge::Verdict;
+use crate::rules::*;
+
+/// A verdict about one migration file.
+pub struct Placed {
+    pub path: String,
+    pub verdict: Verdict,
+}
+
+/// Two migrations of one directory and system with the same version.
+pub fn duplicates(migrations: &[Migration]) -> Vec<Placed> {
+    let mut by_version: BTreeMap<(&str, &str, &str), Vec<&Migration>> = BTreeMap::new();
+    for m in migrations {
+        if let Some(v) = &m.version {
+            by_version
+                .entry((m.system.name(), m.dir.as_str(), v.as_str()))
+                .or_default()
+                .push(m);
+        }
+    }
+    let mut out = Vec::new();
+    for ((_, _, version), group) in by_version {
+        if group.len() < 2 {
+            continue;
+        }
+        let paths: Vec<&str> = group.iter().map(|m| m.path.as_str()).collect();
+        for m in &group {
+            out.push(Placed {
+                path: m.path.clone(),
+                verdict: Verdict {
+                    rule: &DUPLICATE_VERSION,
+                    line: None,
+                    message: format!("version {version} is used by {} migrations", group.len()),
+                    evidence: Some(paths.join(", ")),
+                    fix: "Renumber the newer migration after the latest version.",
+                },
+            });
+        }
+    }
+    out
+}
+
+/// Alembic revisions, or one Django app's migrations, with more than one head.
+pub fn heads(migrations: &[Migration]) -> Vec<Placed> {
+    let mut graphs: BTreeMap<String, Vec<&Migration>> = BTreeMap::new();
+    for m in migrations {
+        match m.system {
+            System::Alembic if m.id.is_some() => graphs
+                .entry(format!("alembic:{}", m.dir))
+                .or_default()
+                .push(m),
+            System::Django => graphs
+                .entry(format!("django:{}", m.dir))
+                .or_default()
+                .push(m),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (graph, members) in graphs {
+        let parents: BTreeSet<&str> = members
+            .iter()
+            .flat_map(|m| m.depends_on.iter().map(String::as_str))
+            .collect();
+        let heads: Vec<&&Migration> = members
+            .iter()
+            .filter(|m| m.id.as_deref().is_some_and(|id| !parents.contains(id)))
+            .collect();
+        if heads.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = heads.iter().filter_map(|m| m.id.as_deref()).collect();
+        let what = if graph.starts_with("alembic") {
+            "Alembic has"
+        } else {
+            "this Django app has"
+        };
+        for m in &heads {
+            out.push(Placed {
+                path: m.path.clone(),
+                verdict: Verdict {
+                    rule: &MULTIPLE_HEADS,
+                    line: None,
+                    message: format!("{what} {} heads: {}", heads.len(), names.join(", ")),
+                    evidence: None,
+                    fix: "Add a merge migration (alembic merge heads / makemigrations --merge).",
+                },
+            });
+        }
+    }
+    out
+}
+
+/// Migration files with more than one version in the git history.
+pub fn edited(cx: &mut Cx<'_>, migrations: &[Migration]) -> Result<Vec<Placed>> {
+    match cx.history_scope() {
+        Ok(scope) if scope.available => {}
+        Ok(scope) => {
+            cx.log(
+                Level::Info,
+                &format!(
+                    "edits after commit not checked: {}",
+                    scope.reason.unwrap_or_default()
+                ),
+            );
+            return Ok(Vec::new());
+        }
+        Err(e) => {
+            cx.log(Level::Info, &format!("edits after commit not checked: {e}"));
+            return Ok(Vec::new());
+        }
+    }
+    let globs: Vec<String> = migrations
+        .iter()
+        .map(|m| format!("/{}", escape_glob(&m.path)))
+        .collect();
+    if globs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let globs: Vec<&str> = globs.iter().map(String::as_str).collect();
+    // One hit per blob: the first character of each version of each file.
+    let hits = cx.history_search(&[Pattern::new(0, r"\A(?s).")], &globs)?;
+    let mut versions: BTreeMap<&str, Vec<&shipready_sdk::HistoryHit>> = BTreeMap::new();
+    for h in &hits.hits {
+        versions.entry(h.hit.path.as_str()).or_default().push(h);
+    }
+    let mut out = Vec::new();
+    for (path, mut blobs) in versions {
+        if blobs.len() < 2 {
+            continue;
+        }
+        blobs.sort_by_key(|h| h.commit.time);
+        let first = &blobs[0].commit;
+        let last = &blobs[blobs.len() - 1].commit;
+        out.push(Placed {
+            path: path.to_string(),
+            verdict: Verdict {
+                rule: &EDITED_AFTER_COMMIT,
+                line: None,
+                message: format!(
+                    "{} versions of this migration were committed: databases that applied the first never get the edits",
+                    blobs.len()
+                ),
+                evidence: Some(format!(
+                    "first committed in {} ({}), changed again in {} ({})",
+                    short(&first.id),
+                    first.summary,
+                    short(&last.id),
+                    last.summary
+                )),
+                fix: "Restore the committed version and put the change in a new migration.",
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}
+
+/// A path as a glob that matches only itself.
+fn escape_glob(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

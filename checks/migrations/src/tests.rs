@@ -1,0 +1,205 @@
+//! The check on the fixtures of every migration system
+//! (`tests/fixtures/migrations`), scored against the expectations written
+//! in them: `expect: <rule>[, <rule>]` in a comment on a statement's line,
+//! `expect-file: <rule>[, ...]` for findings about a whole file.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use shipready_sdk::Location;
+use shipready_sdk::testing::FakeRepo;
+
+use super::*;
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/migrations"
+);
+
+/// (path, line or 0 for the whole file, rule)
+type Key = (String, u32, String);
+
+fn files(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            files(&path, root, out);
+        } else {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, std::fs::read(&path).unwrap()));
+        }
+    }
+}
+
+fn expectations(files: &[(String, Vec<u8>)]) -> BTreeSet<Key> {
+    let mut expected = BTreeSet::new();
+    for (path, bytes) in files {
+        let text = String::from_utf8_lossy(bytes);
+        for (i, line) in text.lines().enumerate() {
+            for (marker, at) in [("expect-file:", 0), ("expect:", i as u32 + 1)] {
+                if let Some((_, rules)) = line.split_once(marker) {
+                    for rule in rules.split(',') {
+                        expected.insert((path.clone(), at, rule.trim().to_string()));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    expected
+}
+
+fn found(outcome: &shipready_sdk::Outcome) -> BTreeSet<Key> {
+    outcome
+        .findings
+        .iter()
+        .map(|f| match &f.location {
+            Some(Location::File { path, span, .. }) => (
+                path.clone(),
+                span.map_or(0, |s| s.start_line),
+                f.rule.clone(),
+            ),
+            _ => (String::new(), 0, f.rule.clone()),
+        })
+        .collect()
+}
+
+#[test]
+fn precision_and_recall_on_every_migration_system() {
+    let mut all = Vec::new();
+    files(Path::new(FIXTURES), Path::new(FIXTURES), &mut all);
+    let mut repo = FakeRepo::new();
+    for (path, bytes) in &all {
+        repo = repo.file(path, bytes);
+    }
+    let outcome = repo.run::<Migrations>().unwrap();
+    let expected = expectations(&all);
+    let found = found(&outcome);
+    let true_positives = expected.intersection(&found).count();
+    let precision = true_positives as f64 / found.len().max(1) as f64;
+    let recall = true_positives as f64 / expected.len().max(1) as f64;
+    println!(
+        "migrations fixtures: {} expected, {} found, precision {precision:.3}, recall {recall:.3}",
+        expected.len(),
+        found.len()
+    );
+    let missed: Vec<&Key> = expected.difference(&found).collect();
+    let extra: Vec<&Key> = found.difference(&expected).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "missed: {missed:#?}\nnot expected: {extra:#?}"
+    );
+}
+
+#[test]
+fn every_rule_is_documented_with_a_safe_recipe() {
+    for rule in rules::ALL {
+        for heading in [
+            "## What it checks",
+            "## Why it matters",
+            "## Example",
+            "## How to fix",
+        ] {
+            assert!(
+                rule.docs().contains(heading),
+                "{} lacks {heading}",
+                rule.id()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_migrations_means_not_applicable() {
+    let outcome = FakeRepo::new()
+        .file("src/main.rs", "fn main() {}\n")
+        .run::<Migrations>()
+        .unwrap();
+    assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.not_applicable.len(), rules::ALL.len());
+}
+
+#[test]
+fn an_unknown_dialect_is_a_settings_error_naming_the_choices() {
+    let ctx = Context {
+        settings: vec![("dialect".into(), "\"oracle\"".into())],
+        ..Context::default()
+    };
+    let err = FakeRepo::new()
+        .file("migrations/0001_x.up.sql", "SELECT 1;")
+        .context(ctx)
+        .run::<Migrations>()
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("oracle") && message.contains("postgres, mysql, sqlite"),
+        "{message}"
+    );
+}
+
+#[test]
+fn mysql_does_not_get_postgres_lock_rules() {
+    let ctx = Context {
+        settings: vec![("dialect".into(), "\"mysql\"".into())],
+        ..Context::default()
+    };
+    let outcome = FakeRepo::new()
+        .file(
+            "migrations/0002_x.up.sql",
+            "CREATE INDEX users_email ON users (email);\nALTER TABLE users MODIFY COLUMN name VARCHAR(300);\n",
+        )
+        .file("migrations/0002_x.down.sql", "DROP INDEX users_email ON users;\n")
+        .context(ctx)
+        .run::<Migrations>()
+        .unwrap();
+    let rules: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["migrations/column-type-change"]);
+}
+
+#[test]
+fn unreadable_files_are_findings_and_the_rest_is_checked() {
+    let outcome = FakeRepo::new()
+        .file("migrations/0001_a.up.sql", b"CREATE TABLE caf\xe9 (x int);")
+        .file("migrations/0001_a.down.sql", "DROP TABLE x;")
+        .file("migrations/0002_b.up.sql", "DROP TABLE legacy;")
+        .file("migrations/0002_b.down.sql", "CREATE TABLE legacy (x int);")
+        .run::<Migrations>()
+        .unwrap();
+    let got: Vec<(&str, String)> = outcome
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.message.clone()))
+        .collect();
+    assert!(
+        got.iter()
+            .any(|(r, m)| *r == "migrations/unreadable" && m.contains("not UTF-8")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|(r, _)| *r == "migrations/drop-table"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_change_limited_run_judges_only_the_changed_migrations() {
+    let outcome = FakeRepo::new()
+        .file("migrations/0001_a.up.sql", "DROP TABLE a;")
+        .file("migrations/0001_a.down.sql", "CREATE TABLE a (x int);")
+        .file("migrations/0002_b.up.sql", "DROP TABLE b;")
+        .file("migrations/0002_b.down.sql", "CREATE TABLE b (x int);")
+        .changed(&["migrations/0002_b.up.sql"])
+        .run::<Migrations>()
+        .unwrap();
+    let paths: BTreeSet<String> = found(&outcome).into_iter().map(|k| k.0).collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        ["migrations/0002_b.up.sql"]
+    );
+}
