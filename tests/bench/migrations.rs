@@ -23,7 +23,7 @@ fn migration(i: usize) -> (String, String) {
         up.push_str(&format!(
             "ALTER TABLE t{prev} ADD CONSTRAINT t{prev}_org_{i} FOREIGN KEY (org_id) REFERENCES t{i} (id) NOT VALID;\n"
         ));
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             up.push_str(&format!("CREATE INDEX t{prev}_name ON t{prev} (name);\n"));
         }
     }

@@ -58,7 +58,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("--only nope: no such check (available: delivery, secrets)"),
+            .contains("--only nope: no such check (available: delivery, migrations, secrets)"),
         "{}",
         run.stderr
     );
@@ -77,7 +77,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
 #[test]
 fn only_and_skip_select_checks() {
     let repo = fixture_repo();
-    let (_, report) = crate::check_json(&repo, &["--skip", "delivery,secrets"]);
+    let (_, report) = crate::check_json(&repo, &["--skip", "delivery,migrations,secrets"]);
     assert!(report["checks"].as_array().unwrap().is_empty());
     assert_eq!(crate::item(&report, "delivery.ci")["status"], "not-run");
     let (_, report) = crate::check_json(&repo, &["--only", "delivery"]);
