@@ -101,6 +101,11 @@ pub struct Migration {
     /// Alembic revision id, or Django `app/name`.
     pub id: Option<String>,
     pub depends_on: Vec<String>,
+    /// SQL still to parse into `up` (its text and first line).
+    pending_sql: Option<(String, u32)>,
+    /// Run as one script: a transaction once it holds two statements or more
+    /// (Postgres wraps a multi-statement query in an implicit one).
+    multi_statement_tx: bool,
 }
 
 /// A file that could not be read as text, and why.
@@ -110,9 +115,11 @@ pub struct Unread {
     pub why: String,
 }
 
-/// Reads a file's text, or says why it cannot.
+/// Reads a file's text, or says why it cannot; parses SQL.
 pub trait Source {
     fn text(&self, path: &str) -> Result<String, String>;
+    /// `(text, first line)` of each source, parsed, in order.
+    fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<sql::Parsed>;
 }
 
 /// The listed files and a way to read them.
@@ -234,6 +241,22 @@ pub fn migrations(
             out.push(m);
         }
     }
+    // All SQL in one call: the host parses it natively, across cores.
+    let pending: Vec<(usize, &str, u32)> = out
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.pending_sql.as_ref().map(|(t, l)| (i, t.as_str(), *l)))
+        .collect();
+    let sources: Vec<(&str, u32)> = pending.iter().map(|(_, t, l)| (*t, *l)).collect();
+    let parsed = source.parse_sql(&sources, dialect);
+    let targets: Vec<usize> = pending.iter().map(|(i, _, _)| *i).collect();
+    for (i, p) in targets.into_iter().zip(parsed) {
+        let m = &mut out[i];
+        m.in_transaction |= m.multi_statement_tx && p.statements > 1;
+        m.up = p.ops;
+        m.errors = p.errors;
+        m.pending_sql = None;
+    }
     out.sort_by(|a, b| {
         (&a.dir, version_key(&a.version), &a.path).cmp(&(&b.dir, version_key(&b.version), &b.path))
     });
@@ -248,30 +271,25 @@ fn version_key(v: &Option<String>) -> (usize, String) {
     }
 }
 
-fn sql_migration(
-    path: &str,
-    system: System,
-    sql_text: &str,
-    first_line: u32,
-    dialect: Dialect,
-) -> Migration {
-    let parsed = sql::parse(sql_text, first_line, dialect);
+/// A SQL migration whose text is parsed later, with all the others.
+fn sql_migration(path: &str, system: System, sql_text: &str, first_line: u32) -> Migration {
     Migration {
         path: path.to_string(),
         system,
         dir: dir_of(path).to_string(),
         version: None,
         in_transaction: false,
-        up: parsed.ops,
-        errors: parsed.errors,
+        up: Vec::new(),
+        errors: Vec::new(),
         down: Down::NotUsed,
         id: None,
         depends_on: Vec::new(),
+        pending_sql: Some((sql_text.to_string(), first_line)),
+        multi_statement_tx: false,
     }
 }
 
-/// A statement count over one, run as one script: Postgres wraps it in an
-/// implicit transaction.
+/// How many statements a SQL text holds.
 fn statements(text: &str) -> usize {
     sql::split(text, 1).len()
 }
@@ -287,17 +305,18 @@ fn read(
     let rust_project = repo.is_sqlx(path);
     let mut m = match system {
         System::UpDownSql => {
-            let mut m = sql_migration(path, system, text, 1, dialect);
+            let mut m = sql_migration(path, system, text, 1);
             m.version = leading_digits(name);
             let no_tx = text.contains("-- no-transaction");
-            m.in_transaction = !no_tx && (statements(text) > 1 || rust_project);
+            m.in_transaction = !no_tx && rust_project;
+            m.multi_statement_tx = !no_tx;
             let down = format!("{}.down.sql", path.trim_end_matches(".up.sql"));
             m.down = down_of(repo, &down);
             m
         }
         System::Diesel => {
             let dir = dir_of(path);
-            let mut m = sql_migration(path, system, text, 1, dialect);
+            let mut m = sql_migration(path, system, text, 1);
             m.dir = dir_of(dir).to_string();
             m.version = name_of(dir).split('_').next().map(str::to_string);
             let metadata = repo
@@ -312,14 +331,14 @@ fn read(
         }
         System::Prisma => {
             let dir = dir_of(path);
-            let mut m = sql_migration(path, system, text, 1, dialect);
+            let mut m = sql_migration(path, system, text, 1);
             m.dir = dir_of(dir).to_string();
             m.version = leading_digits(name_of(dir));
-            m.in_transaction = statements(text) > 1;
+            m.multi_statement_tx = true;
             m
         }
         System::Flyway => {
-            let mut m = sql_migration(path, system, text, 1, dialect);
+            let mut m = sql_migration(path, system, text, 1);
             m.version = name
                 .strip_prefix('V')
                 .and_then(|rest| rest.split_once("__"))
@@ -329,14 +348,13 @@ fn read(
             m.in_transaction = false;
             m
         }
-        System::PlainSql | System::Dbmate if text.contains("-- migrate:up") => {
-            dbmate(path, text, dialect)
-        }
+        System::PlainSql | System::Dbmate if text.contains("-- migrate:up") => dbmate(path, text),
         System::PlainSql | System::Dbmate => {
-            let mut m = sql_migration(path, System::PlainSql, text, 1, dialect);
+            let mut m = sql_migration(path, System::PlainSql, text, 1);
             m.version = leading_digits(name);
-            m.in_transaction =
-                !text.contains("-- no-transaction") && (statements(text) > 1 || rust_project);
+            let no_tx = text.contains("-- no-transaction");
+            m.in_transaction = !no_tx && rust_project;
+            m.multi_statement_tx = !no_tx;
             m
         }
         System::Rails => {
@@ -395,12 +413,12 @@ fn down_of(repo: &Repo<'_>, down: &str) -> Down {
 
 /// dbmate: one file, `-- migrate:up` then `-- migrate:down`; each runs in a
 /// transaction unless its marker line says `transaction:false`.
-fn dbmate(path: &str, text: &str, dialect: Dialect) -> Migration {
+fn dbmate(path: &str, text: &str) -> Migration {
     let up_at = text.find("-- migrate:up").unwrap_or(0);
     let down_at = text.find("-- migrate:down");
     let up_text = &text[up_at..down_at.unwrap_or(text.len()).max(up_at)];
     let first_line = text[..up_at].matches('\n').count() as u32 + 1;
-    let mut m = sql_migration(path, System::Dbmate, up_text, first_line, dialect);
+    let mut m = sql_migration(path, System::Dbmate, up_text, first_line);
     m.version = leading_digits(name_of(path));
     let marker = up_text.lines().next().unwrap_or_default();
     m.in_transaction = !marker.replace(' ', "").contains("transaction:false");
@@ -431,6 +449,8 @@ fn framework(path: &str, system: System, read: FrameworkMigration) -> Migration 
         },
         id: read.id,
         depends_on: read.depends_on,
+        pending_sql: None,
+        multi_statement_tx: false,
     }
 }
 

@@ -132,6 +132,14 @@ impl Source for HostSource<'_, '_> {
             )
         })
     }
+
+    fn parse_sql(
+        &self,
+        sources: &[(&str, u32)],
+        dialect: Dialect,
+    ) -> Vec<shipready_schema::sql::Parsed> {
+        self.cx.parse_sql(sources, dialect)
+    }
 }
 
 #[cfg(test)]

@@ -9,14 +9,19 @@
 //! them, which the tenant-isolation check needs too.
 //!
 //! No I/O here: callers hand in file contents, so this runs in a check's
-//! sandbox and in native tests alike.
+//! sandbox, in the host and in native tests alike. Without the default
+//! `parser` feature only the types are built (what the SDK needs).
 
+#[cfg(feature = "parser")]
 pub mod calls;
+#[cfg(feature = "parser")]
 pub mod frameworks;
 mod ops;
+#[cfg(feature = "parser")]
+mod parser;
 mod schema;
 pub mod sql;
 
-pub use ops::{DefaultKind, Located, Op};
+pub use ops::{DefaultKind, Located, Op, excerpt, normalize};
 pub use schema::{Schema, Table};
 pub use sql::{Dialect, ParseError, Parsed};

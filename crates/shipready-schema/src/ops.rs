@@ -12,6 +12,36 @@ pub enum DefaultKind {
     Volatile(String),
 }
 
+/// Functions whose value differs per row: a default using one rewrites the table.
+const VOLATILE: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "uuid",
+    "rand",
+];
+
+impl DefaultKind {
+    /// The default a column gets from a default expression (SQL, or a
+    /// framework's `-> { "gen_random_uuid()" }`, `sa.text(...)`,
+    /// `knex.raw(...)`): volatile when it calls a volatile function,
+    /// constant otherwise.
+    pub fn of_expression(expression: &str) -> DefaultKind {
+        let expression = expression.to_ascii_lowercase();
+        match VOLATILE
+            .iter()
+            .find(|f| expression.contains(&format!("{f}(")))
+        {
+            Some(f) => DefaultKind::Volatile(format!("{f}()")),
+            None => DefaultKind::Constant,
+        }
+    }
+}
+
 /// One schema operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {

@@ -1,18 +1,12 @@
-//! SQL migrations through a real parser (`sqlparser`).
+//! SQL migrations: dialects, statements and what parsing them gives.
 //!
 //! A file is split into statements first (quotes, `$tag$` bodies and
-//! comments respected), each remembering its first line; each statement is
-//! then parsed on its own, so one the parser cannot read becomes a
-//! [`ParseError`] at its line and the rest of the file is still read.
+//! comments respected), each remembering its first line; with the `parser`
+//! feature, [`parse`] then reads each statement on its own with a real
+//! parser (`sqlparser`), so one it cannot read becomes a [`ParseError`] at
+//! its line and the rest of the file is still read.
 
-use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnOption, Expr, ObjectName, Set, Statement,
-    TableConstraint,
-};
-use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::parser::Parser;
-
-use crate::ops::{DefaultKind, Located, Op, excerpt, normalize};
+use crate::ops::Located;
 
 /// The SQL dialect migrations are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +44,8 @@ pub struct ParseError {
 pub struct Parsed {
     pub ops: Vec<Located>,
     pub errors: Vec<ParseError>,
+    /// Statements in the text, parsed or not.
+    pub statements: u32,
 }
 
 /// One statement of a file: its text and first line.
@@ -65,15 +61,16 @@ pub struct Chunk<'a> {
 pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
-    let mut start = 0;
     let mut line = first_line;
-    let mut start_line: Option<u32> = None;
+    let mut start: Option<(u32, usize)> = None;
     let mut i = 0;
-    let push = |from: usize, to: usize, at: Option<u32>, out: &mut Vec<Chunk<'a>>| {
-        if let Some(at) = at {
+    // A statement's text starts at its first character of code: comments
+    // before it are not part of it.
+    let push = |at: Option<(u32, usize)>, to: usize, out: &mut Vec<Chunk<'a>>| {
+        if let Some((line, from)) = at {
             let text = sql[from..to].trim();
             if !text.is_empty() {
-                out.push(Chunk { line: at, text });
+                out.push(Chunk { line, text });
             }
         }
     };
@@ -104,8 +101,8 @@ pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
             }
             _ => {}
         }
-        if !b.is_ascii_whitespace() && start_line.is_none() {
-            start_line = Some(line);
+        if !b.is_ascii_whitespace() && start.is_none() {
+            start = Some((line, i));
         }
         match b {
             b'\'' | b'"' | b'`' => {
@@ -150,217 +147,35 @@ pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
                 }
             }
             b';' => {
-                push(start, i, start_line.take(), &mut out);
+                push(start.take(), i, &mut out);
                 i += 1;
-                start = i;
             }
             _ => i += 1,
         }
     }
-    push(start, sql.len(), start_line, &mut out);
+    push(start, sql.len(), &mut out);
     out
 }
 
-fn templated(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%") || text.contains("${") || text.contains("<%")
+#[cfg(feature = "parser")]
+pub use crate::parser::parse;
+
+/// The kinds of data change, as `Op::DataChange` names them.
+pub const DATA_CHANGES: &[&str] = &["INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"];
+
+/// A data change's kind as one of [`DATA_CHANGES`] (`UPDATE` when unknown).
+pub fn data_change_kind(kind: &str) -> &'static str {
+    DATA_CHANGES
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(kind))
+        .copied()
+        .unwrap_or("UPDATE")
 }
 
-/// Parse SQL whose first line is `first_line` of its file.
-pub fn parse(sql: &str, first_line: u32, dialect: Dialect) -> Parsed {
-    let mut parsed = Parsed::default();
-    for chunk in split(sql, first_line) {
-        if chunk.text.starts_with('\\') {
-            continue; // a psql meta-command
-        }
-        let result = match dialect {
-            Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, chunk.text),
-            Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, chunk.text),
-            Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, chunk.text),
-        }
-        .or_else(|e| Parser::parse_sql(&GenericDialect {}, chunk.text).map_err(|_| e));
-        match result {
-            Ok(statements) => {
-                for statement in statements {
-                    for op in ops_of(&statement) {
-                        parsed.ops.push(Located {
-                            line: chunk.line,
-                            text: excerpt(chunk.text),
-                            op,
-                        });
-                    }
-                }
-            }
-            Err(e) => parsed.errors.push(ParseError {
-                line: chunk.line,
-                message: e.to_string(),
-                templated: templated(chunk.text),
-            }),
-        }
-    }
-    parsed
-}
-
-fn name(n: &ObjectName) -> String {
-    normalize(&n.to_string())
-}
-
-/// Functions whose value differs per row: a default using one rewrites the table.
-const VOLATILE: &[&str] = &[
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "uuid",
-    "rand",
-];
-
-fn default_kind(expr: &Expr) -> DefaultKind {
-    let text = expr.to_string().to_ascii_lowercase();
-    match VOLATILE.iter().find(|f| text.contains(&format!("{f}("))) {
-        Some(f) => DefaultKind::Volatile(format!("{f}()")),
-        None => DefaultKind::Constant,
-    }
-}
-
-fn ops_of(statement: &Statement) -> Vec<Op> {
-    match statement {
-        Statement::CreateTable(t) => vec![Op::CreateTable {
-            table: name(&t.name),
-            columns: t.columns.iter().map(|c| normalize(&c.name.value)).collect(),
-        }],
-        Statement::CreateIndex(i) => vec![Op::CreateIndex {
-            table: name(&i.table_name),
-            unique: i.unique,
-            concurrently: i.concurrently,
-        }],
-        Statement::AlterTable(a) => {
-            let table = name(&a.name);
-            a.operations
-                .iter()
-                .map(|operation| alter_op(&table, operation))
-                .collect()
-        }
-        Statement::Drop {
-            object_type, names, ..
-        } if object_type.to_string().eq_ignore_ascii_case("TABLE") => names
-            .iter()
-            .map(|n| Op::DropTable { table: name(n) })
-            .collect(),
-        Statement::Insert(_) => vec![Op::DataChange {
-            table: None,
-            kind: "INSERT",
-        }],
-        Statement::Update(_) => vec![Op::DataChange {
-            table: None,
-            kind: "UPDATE",
-        }],
-        Statement::Delete(_) => vec![Op::DataChange {
-            table: None,
-            kind: "DELETE",
-        }],
-        Statement::StartTransaction { .. } => vec![Op::Begin],
-        Statement::Commit { .. } => vec![Op::Commit],
-        Statement::Set(set) if sets_lock_timeout(set) => vec![Op::SetLockTimeout],
-        Statement::CreatePolicy(p) => vec![Op::CreatePolicy {
-            table: name(&p.table_name),
-        }],
-        _ => vec![Op::Other],
-    }
-}
-
-fn sets_lock_timeout(set: &Set) -> bool {
-    set.to_string()
-        .to_ascii_lowercase()
-        .contains("lock_timeout")
-}
-
-fn alter_op(table: &str, operation: &AlterTableOperation) -> Op {
-    let table = table.to_string();
-    match operation {
-        AlterTableOperation::AddColumn { column_def, .. } => {
-            let mut not_null = false;
-            let mut default = DefaultKind::None;
-            for option in &column_def.options {
-                match &option.option {
-                    ColumnOption::NotNull => not_null = true,
-                    ColumnOption::Default(expr) => default = default_kind(expr),
-                    _ => {}
-                }
-            }
-            Op::AddColumn {
-                table,
-                column: normalize(&column_def.name.value),
-                not_null,
-                default,
-            }
-        }
-        AlterTableOperation::DropColumn { column_names, .. } => Op::DropColumn {
-            table,
-            column: column_names
-                .iter()
-                .map(|c| normalize(&c.value))
-                .collect::<Vec<_>>()
-                .join(", "),
-        },
-        AlterTableOperation::RenameColumn {
-            old_column_name,
-            new_column_name,
-        } => Op::RenameColumn {
-            table,
-            from: normalize(&old_column_name.value),
-            to: normalize(&new_column_name.value),
-        },
-        AlterTableOperation::RenameTable { table_name } => Op::RenameTable {
-            from: table,
-            to: normalize(&table_name.to_string().replace("TO ", "")),
-        },
-        AlterTableOperation::AlterColumn { column_name, op } => match op {
-            AlterColumnOperation::SetNotNull => Op::SetNotNull {
-                table,
-                column: normalize(&column_name.value),
-            },
-            AlterColumnOperation::SetDataType { .. } => Op::ChangeType {
-                table,
-                column: normalize(&column_name.value),
-            },
-            _ => Op::Other,
-        },
-        AlterTableOperation::ChangeColumn { old_name, .. } => Op::ChangeType {
-            table,
-            column: normalize(&old_name.value),
-        },
-        AlterTableOperation::ModifyColumn { col_name, .. } => Op::ChangeType {
-            table,
-            column: normalize(&col_name.value),
-        },
-        AlterTableOperation::AddConstraint {
-            constraint,
-            not_valid,
-        } => match constraint {
-            TableConstraint::ForeignKey(_) => Op::AddForeignKey {
-                table,
-                not_valid: *not_valid,
-            },
-            TableConstraint::Check(_) => Op::AddCheck {
-                table,
-                not_valid: *not_valid,
-            },
-            TableConstraint::Unique(u) => Op::AddUnique {
-                table,
-                using_index: u.index_name.is_some() && u.columns.is_empty(),
-            },
-            _ => Op::Other,
-        },
-        AlterTableOperation::EnableRowLevelSecurity => Op::EnableRowLevelSecurity { table },
-        _ => Op::Other,
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
+    use crate::ops::{DefaultKind, Op};
+
     use super::*;
 
     fn ops(sql: &str) -> Vec<(u32, Op)> {

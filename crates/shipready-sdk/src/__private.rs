@@ -18,7 +18,9 @@ pub mod bindings {
     });
 }
 
-use bindings::shipready::check::{findings, history, log, repo, search, types as wit};
+use bindings::shipready::check::{findings, history, log, repo, search, sql, types as wit};
+use shipready_schema::sql::{Dialect, ParseError, Parsed};
+use shipready_schema::{DefaultKind, Located, Op};
 
 /// The real host, reached through the component's imports.
 struct WasmHost;
@@ -68,6 +70,45 @@ impl Host for WasmHost {
     fn search_changed(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError> {
         let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
         hits(search::changed_files(&wit_patterns(patterns), &globs))
+    }
+
+    fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<Parsed> {
+        let sources: Vec<sql::Source> = sources
+            .iter()
+            .map(|(text, line)| sql::Source {
+                text: text.to_string(),
+                first_line: *line,
+            })
+            .collect();
+        let dialect = match dialect {
+            Dialect::Postgres => sql::Dialect::Postgres,
+            Dialect::MySql => sql::Dialect::Mysql,
+            Dialect::Sqlite => sql::Dialect::Sqlite,
+        };
+        sql::parse(&sources, dialect)
+            .into_iter()
+            .map(|p| Parsed {
+                statements: p.count,
+                ops: p
+                    .statements
+                    .into_iter()
+                    .map(|s| Located {
+                        line: s.line,
+                        text: s.text,
+                        op: op(s.op),
+                    })
+                    .collect(),
+                errors: p
+                    .errors
+                    .into_iter()
+                    .map(|e| ParseError {
+                        line: e.line,
+                        message: e.message,
+                        templated: e.templated,
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     fn log(&self, level: Level, message: &str) {
@@ -127,6 +168,74 @@ impl Host for WasmHost {
                 })
                 .collect(),
         })
+    }
+}
+
+fn op(op: sql::Op) -> Op {
+    match op {
+        sql::Op::CreateTable(t) => Op::CreateTable {
+            table: t.table,
+            columns: t.columns,
+        },
+        sql::Op::DropTable(table) => Op::DropTable { table },
+        sql::Op::RenameTable(r) => Op::RenameTable {
+            from: r.old_name,
+            to: r.new_name,
+        },
+        sql::Op::AddColumn(a) => Op::AddColumn {
+            table: a.table,
+            column: a.column,
+            not_null: a.not_null,
+            default: match a.default {
+                sql::DefaultKind::None => DefaultKind::None,
+                sql::DefaultKind::Constant => DefaultKind::Constant,
+                sql::DefaultKind::Volatile(f) => DefaultKind::Volatile(f),
+            },
+        },
+        sql::Op::DropColumn(c) => Op::DropColumn {
+            table: c.table,
+            column: c.column,
+        },
+        sql::Op::RenameColumn(r) => Op::RenameColumn {
+            table: r.table,
+            from: r.old_name,
+            to: r.new_name,
+        },
+        sql::Op::ChangeType(c) => Op::ChangeType {
+            table: c.table,
+            column: c.column,
+        },
+        sql::Op::SetNotNull(c) => Op::SetNotNull {
+            table: c.table,
+            column: c.column,
+        },
+        sql::Op::CreateIndex(i) => Op::CreateIndex {
+            table: i.table,
+            unique: i.unique,
+            concurrently: i.concurrently,
+        },
+        sql::Op::AddForeignKey(c) => Op::AddForeignKey {
+            table: c.table,
+            not_valid: c.not_valid,
+        },
+        sql::Op::AddCheck(c) => Op::AddCheck {
+            table: c.table,
+            not_valid: c.not_valid,
+        },
+        sql::Op::AddUnique(u) => Op::AddUnique {
+            table: u.table,
+            using_index: u.using_index,
+        },
+        sql::Op::SetLockTimeout => Op::SetLockTimeout,
+        sql::Op::Begin => Op::Begin,
+        sql::Op::Commit => Op::Commit,
+        sql::Op::DataChange(kind) => Op::DataChange {
+            table: None,
+            kind: shipready_schema::sql::data_change_kind(&kind),
+        },
+        sql::Op::EnableRowLevelSecurity(table) => Op::EnableRowLevelSecurity { table },
+        sql::Op::CreatePolicy(table) => Op::CreatePolicy { table },
+        sql::Op::Other => Op::Other,
     }
 }
 

@@ -173,6 +173,17 @@ impl<'a> Cx<'a> {
         self.host.history_search(patterns, globs)
     }
 
+    /// Parse SQL texts `(text, first line in its file)` into schema
+    /// operations ([`shipready_schema::Op`]), natively and in parallel in the
+    /// host; the answers come in the same order. Needs no capability.
+    pub fn parse_sql(
+        &self,
+        sources: &[(&str, u32)],
+        dialect: shipready_schema::sql::Dialect,
+    ) -> Vec<shipready_schema::sql::Parsed> {
+        self.host.parse_sql(sources, dialect)
+    }
+
     pub fn log(&self, level: Level, message: &str) {
         self.host.log(level, message)
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::{Capability, Finding};
+use shipready_schema::sql::{Dialect, Parsed};
 
 /// What kind of content a file holds, as classified by the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +202,9 @@ pub trait Host {
         patterns: &[Pattern],
         globs: &[&str],
     ) -> Result<HistoryHits, HostError>;
+    /// Parse SQL texts `(text, first line in its file)` into schema
+    /// operations, in order.
+    fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<Parsed>;
     fn log(&self, level: Level, message: &str);
     /// Hand a batch of findings to the host.
     fn report(&self, batch: Vec<Finding>);

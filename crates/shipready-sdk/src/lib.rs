@@ -26,6 +26,8 @@ pub use host::{
     HostError, Level, ListedFile, Pattern,
 };
 pub use rule::{Capability, Rule, Severity};
+/// Schema operations and SQL parse results ([`Cx::parse_sql`]).
+pub use shipready_schema as schema;
 
 /// The WIT package version of `wit/check.wit` this SDK is built against.
 pub const CONTRACT_VERSION: &str = "0.3.0";

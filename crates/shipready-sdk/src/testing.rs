@@ -265,6 +265,17 @@ impl Host for Granted<'_> {
         })
     }
 
+    fn parse_sql(
+        &self,
+        sources: &[(&str, u32)],
+        dialect: shipready_schema::sql::Dialect,
+    ) -> Vec<shipready_schema::sql::Parsed> {
+        sources
+            .iter()
+            .map(|(text, line)| shipready_schema::sql::parse(text, *line, dialect))
+            .collect()
+    }
+
     fn log(&self, _level: Level, message: &str) {
         self.repo.logs.lock().unwrap().push(message.to_string());
     }

@@ -203,7 +203,8 @@ macro_rules! history_host {
 
         use crate::services::history::{HistoryHit, Scope};
 
-        pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+        /// The 0.1.0 interfaces plus `history`.
+        fn add_history_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
             add_common_to_linker(linker)?;
             history::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
         }

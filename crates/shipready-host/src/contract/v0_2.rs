@@ -17,3 +17,7 @@ const FINDINGS_IMPORT: &str = "shipready:check/findings@0.2.0";
 common_host!();
 
 history_host!();
+
+pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    add_history_to_linker(linker)
+}

@@ -5,3 +5,4 @@ pub mod diff;
 pub mod history;
 pub mod repo;
 pub mod search;
+pub mod sql;

@@ -164,20 +164,6 @@ fn constructor<'s>(arg: &Arg<'s>) -> Option<(&'s str, Call<'s>)> {
     Some((class, call))
 }
 
-/// Functions whose value differs per row: a default using one rewrites the
-/// table (the list `sql` uses).
-const VOLATILE: &[&str] = &[
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "uuid",
-    "rand",
-];
-
 /// The default a column gets from a framework's default expression: none
 /// when absent or null, volatile when it calls a volatile SQL function
 /// (`-> { "gen_random_uuid()" }`, `sa.text("gen_random_uuid()")`,
@@ -186,19 +172,7 @@ fn default_of(value: Option<Arg>) -> DefaultKind {
     match value {
         None => DefaultKind::None,
         Some(v) if ["nil", "None", "null", "undefined"].contains(&v.text()) => DefaultKind::None,
-        Some(v) => default_kind(v.text()),
-    }
-}
-
-/// Volatile when the expression calls a volatile function, else constant.
-fn default_kind(expression: &str) -> DefaultKind {
-    let expression = expression.to_ascii_lowercase();
-    match VOLATILE
-        .iter()
-        .find(|f| expression.contains(&format!("{f}(")))
-    {
-        Some(f) => DefaultKind::Volatile(format!("{f}()")),
-        None => DefaultKind::Constant,
+        Some(v) => DefaultKind::of_expression(v.text()),
     }
 }
 
@@ -208,13 +182,19 @@ mod tests {
 
     #[test]
     fn defaults_are_volatile_only_when_they_call_a_volatile_function() {
-        assert_eq!(default_kind("0"), DefaultKind::Constant);
-        assert_eq!(default_kind("-> { \"now()\" }"), DefaultKind::Constant);
+        assert_eq!(DefaultKind::of_expression("0"), DefaultKind::Constant);
         assert_eq!(
-            default_kind("sa.text('GEN_RANDOM_UUID()')"),
+            DefaultKind::of_expression("-> { \"now()\" }"),
+            DefaultKind::Constant
+        );
+        assert_eq!(
+            DefaultKind::of_expression("sa.text('GEN_RANDOM_UUID()')"),
             DefaultKind::Volatile("gen_random_uuid()".into())
         );
-        assert_eq!(default_kind("'random'"), DefaultKind::Constant);
+        assert_eq!(
+            DefaultKind::of_expression("'random'"),
+            DefaultKind::Constant
+        );
     }
 
     /// Every prefix of these, through every reader, must not panic:

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Collected, FrameworkMigration, default_kind, default_of, is_false, is_true, js, name};
+use super::{Collected, FrameworkMigration, default_of, is_false, is_true, js, name};
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op, normalize};
 use crate::sql::Dialect;
@@ -188,7 +188,7 @@ fn default_value(value: Option<Arg>) -> DefaultKind {
         .and_then(|v| FN.captures(v.text()))
         .and_then(|c| c.get(1));
     match function {
-        Some(function) => default_kind(&format!("{}()", function.as_str())),
+        Some(function) => DefaultKind::of_expression(&format!("{}()", function.as_str())),
         None => default_of(value),
     }
 }
