@@ -10,7 +10,7 @@
 //! directory (told apart by content).
 
 use shipready_schema::frameworks::{self, FrameworkMigration, Reversibility};
-use shipready_schema::sql::{self, Dialect, ParseError};
+use shipready_schema::sql::{self, Dialect, ParseError, ParseSql};
 use shipready_schema::{Located, Op};
 use shipready_sdk::ListedFile;
 
@@ -120,6 +120,21 @@ pub trait Source {
     fn text(&self, path: &str) -> Result<String, String>;
     /// `(text, first line)` of each source, parsed, in order.
     fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<sql::Parsed>;
+}
+
+/// Framework migrations parse their embedded SQL through the source.
+struct EmbeddedSql<'a> {
+    source: &'a dyn Source,
+    dialect: Dialect,
+}
+
+impl ParseSql for EmbeddedSql<'_> {
+    fn parse_sql(&self, sql: &str, first_line: u32) -> sql::Parsed {
+        self.source
+            .parse_sql(&[(sql, first_line)], self.dialect)
+            .pop()
+            .unwrap_or_default()
+    }
 }
 
 /// The listed files and a way to read them.
@@ -303,6 +318,10 @@ fn read(
 ) -> Option<Migration> {
     let name = name_of(path);
     let rust_project = repo.is_sqlx(path);
+    let embedded = EmbeddedSql {
+        source: repo.source,
+        dialect,
+    };
     let mut m = match system {
         System::UpDownSql => {
             let mut m = sql_migration(path, system, text, 1);
@@ -358,12 +377,12 @@ fn read(
             m
         }
         System::Rails => {
-            let mut m = framework(path, system, frameworks::rails(text, dialect));
+            let mut m = framework(path, system, frameworks::rails(text, &embedded));
             m.version = leading_digits(name);
             m
         }
         System::Django => {
-            let mut m = framework(path, system, frameworks::django(text, dialect));
+            let mut m = framework(path, system, frameworks::django(text, &embedded));
             m.version = leading_digits(name);
             let app = name_of(dir_of(dir_of(path)));
             m.id = Some(format!("{app}/{}", name.trim_end_matches(".py")));
@@ -373,18 +392,18 @@ fn read(
             if !text.contains("revision") {
                 return None;
             }
-            framework(path, system, frameworks::alembic(text, dialect))
+            framework(path, system, frameworks::alembic(text, &embedded))
         }
         System::Knex | System::Sequelize | System::TypeOrm => {
             let (system, read) = if text.contains("MigrationInterface") {
-                (System::TypeOrm, frameworks::typeorm(text, dialect))
+                (System::TypeOrm, frameworks::typeorm(text, &embedded))
             } else if text.contains("queryInterface") {
-                (System::Sequelize, frameworks::sequelize(text, dialect))
+                (System::Sequelize, frameworks::sequelize(text, &embedded))
             } else if text.contains("knex")
                 || text.contains("exports.up")
                 || text.contains("function up")
             {
-                (System::Knex, frameworks::knex(text, dialect))
+                (System::Knex, frameworks::knex(text, &embedded))
             } else {
                 return None;
             };

@@ -9,12 +9,14 @@
 //! them, which the tenant-isolation check needs too.
 //!
 //! No I/O here: callers hand in file contents, so this runs in a check's
-//! sandbox, in the host and in native tests alike. Without the default
-//! `parser` feature only the types are built (what the SDK needs).
+//! sandbox, in the host and in native tests alike. Features: `parser` (the
+//! SQL parser, for the host and native tests), `frameworks` (the framework
+//! readers, which parse their embedded SQL through any [`sql::ParseSql`]:
+//! in a check, the host's); without either, only the types (for the SDK).
 
-#[cfg(feature = "parser")]
+#[cfg(feature = "frameworks")]
 pub mod calls;
-#[cfg(feature = "parser")]
+#[cfg(feature = "frameworks")]
 pub mod frameworks;
 mod ops;
 #[cfg(feature = "parser")]

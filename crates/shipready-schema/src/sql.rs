@@ -160,6 +160,24 @@ pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
 #[cfg(feature = "parser")]
 pub use crate::parser::parse;
 
+/// Something that parses SQL into operations: in a check, the host's `sql`
+/// service; natively, [`Native`].
+pub trait ParseSql {
+    /// Parse `sql`, whose first line is `first_line` of its file.
+    fn parse_sql(&self, sql: &str, first_line: u32) -> Parsed;
+}
+
+/// [`parse`] in this process, in one dialect.
+#[cfg(feature = "parser")]
+pub struct Native(pub Dialect);
+
+#[cfg(feature = "parser")]
+impl ParseSql for Native {
+    fn parse_sql(&self, sql: &str, first_line: u32) -> Parsed {
+        parse(sql, first_line, self.0)
+    }
+}
+
 /// The kinds of data change, as `Op::DataChange` names them.
 pub const DATA_CHANGES: &[&str] = &["INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"];
 

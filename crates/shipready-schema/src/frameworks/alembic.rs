@@ -20,10 +20,10 @@ use super::{
 };
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op};
-use crate::sql::Dialect;
+use crate::sql::ParseSql;
 
 /// Read an Alembic migration.
-pub fn alembic(text: &str, dialect: Dialect) -> FrameworkMigration {
+pub fn alembic(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
     let source = Source::new(text, Syntax::Python);
     static UPGRADE: LazyLock<Regex> = LazyLock::new(|| def("upgrade"));
     static DOWNGRADE: LazyLock<Regex> = LazyLock::new(|| def("downgrade"));
@@ -31,7 +31,7 @@ pub fn alembic(text: &str, dialect: Dialect) -> FrameworkMigration {
     static DOWN_REVISION: LazyLock<Regex> = LazyLock::new(|| assignment("down_revision"));
     let upgrade = function(&source, &UPGRADE);
     let downgrade = function(&source, &DOWNGRADE);
-    let mut collected = Collected::new(dialect);
+    let mut collected = Collected::new(sql);
     if let Some(upgrade) = &upgrade {
         read_upgrade(&source, upgrade.body.clone(), &mut collected);
     }
@@ -421,12 +421,13 @@ fn reversibility(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
+    use crate::sql::{Dialect, Native};
 
     fn read(text: &str) -> FrameworkMigration {
-        alembic(text, Dialect::Postgres)
+        alembic(text, &Native(Dialect::Postgres))
     }
 
     fn ops(text: &str) -> Vec<(u32, Op)> {

@@ -23,10 +23,10 @@ use super::{
 };
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op};
-use crate::sql::Dialect;
+use crate::sql::ParseSql;
 
 /// Read a Django migration.
-pub fn django(text: &str, dialect: Dialect) -> FrameworkMigration {
+pub fn django(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
     let source = Source::new(text, Syntax::Python);
     let state_only: Vec<_> = source
         .calls("SeparateDatabaseAndState")
@@ -34,7 +34,7 @@ pub fn django(text: &str, dialect: Dialect) -> FrameworkMigration {
         .filter_map(|call| call.keyword("state_operations"))
         .map(|arg| arg.span)
         .collect();
-    let mut collected = Collected::new(dialect);
+    let mut collected = Collected::new(sql);
     let mut irreversible: Vec<(usize, u32, &str)> = Vec::new();
     for operation in OPERATIONS {
         for call in source.calls(operation) {
@@ -327,12 +327,13 @@ fn dependencies(source: &Source) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
+    use crate::sql::{Dialect, Native};
 
     fn read(text: &str) -> FrameworkMigration {
-        django(text, Dialect::Postgres)
+        django(text, &Native(Dialect::Postgres))
     }
 
     fn migration(operations: &str) -> String {

@@ -18,14 +18,14 @@ use regex::Regex;
 use super::{Collected, FrameworkMigration, default_of, is_true, js, name};
 use crate::calls::{Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op};
-use crate::sql::Dialect;
+use crate::sql::ParseSql;
 
 /// Read a Knex migration.
-pub fn knex(text: &str, dialect: Dialect) -> FrameworkMigration {
+pub fn knex(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
     let source = Source::new(text, Syntax::JavaScript);
     let up = js::up(&source);
     let down = js::down(&source);
-    let mut collected = Collected::new(dialect);
+    let mut collected = Collected::new(sql);
     if let Some(up) = &up {
         read_up(&source, up.body.clone(), &mut collected);
     }
@@ -297,13 +297,14 @@ fn is_statement(source: &Source, body_start: usize, open: Option<usize>, at: usi
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
     use crate::frameworks::Reversibility;
+    use crate::sql::{Dialect, Native};
 
     fn read(text: &str) -> FrameworkMigration {
-        knex(text, Dialect::Postgres)
+        knex(text, &Native(Dialect::Postgres))
     }
 
     fn ops(text: &str) -> Vec<(u32, Op)> {

@@ -29,7 +29,7 @@ pub use typeorm::typeorm;
 
 use crate::calls::{Arg, Call};
 use crate::ops::{DefaultKind, Located, Op, excerpt, normalize};
-use crate::sql::{self, Dialect, ParseError};
+use crate::sql::{ParseError, ParseSql};
 
 /// Whether a migration can be rolled back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,17 +60,17 @@ pub struct FrameworkMigration {
 }
 
 /// Operations gathered call by call, put back in source order at the end.
-struct Collected {
-    dialect: Dialect,
+struct Collected<'p> {
+    parser: &'p dyn ParseSql,
     /// Each with the offset of the call it comes from.
     ops: Vec<(usize, Located)>,
     errors: Vec<ParseError>,
 }
 
-impl Collected {
-    fn new(dialect: Dialect) -> Collected {
+impl<'p> Collected<'p> {
+    fn new(parser: &'p dyn ParseSql) -> Collected<'p> {
         Collected {
-            dialect,
+            parser,
             ops: Vec::new(),
             errors: Vec::new(),
         }
@@ -106,7 +106,7 @@ impl Collected {
                 .collect()
         };
         for value in values {
-            let parsed = sql::parse(&value.value, value.line, self.dialect);
+            let parsed = self.parser.parse_sql(&value.value, value.line);
             self.ops
                 .extend(parsed.ops.into_iter().map(|op| (call.span.start, op)));
             self.errors
@@ -176,9 +176,10 @@ fn default_of(value: Option<Arg>) -> DefaultKind {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
+    use crate::sql::{Dialect, Native};
 
     #[test]
     fn defaults_are_volatile_only_when_they_call_a_volatile_function() {
@@ -207,13 +208,13 @@ mod tests {
             "revision = 'é1'\ndown_revision = ('a', \"b\")\n\ndef upgrade():\n    with op.batch_alter_table('t') as b:\n        b.add_column(sa.Column('ü', sa.Text(), server_default=sa.text('random()')))\n    op.execute(\"\"\"\nCREATE INDEX CONCURRENTLY i ON t (x);\n\"\"\")\n    migrations.AddField('m', 'f', models.ForeignKey(null=True))\n\ndef downgrade():\n    pass\n",
             "exports.config = { transaction: false };\nexports.up = async (knex) => {\n  await knex.schema.alterTable('é', (t) => {\n    t.uuid('ü').notNullable().defaultTo(knex.raw('gen_random_uuid()'));\n  });\n  await queryInterface.addColumn('t', 'c', { allowNull: false });\n  await queryRunner.query(`SELECT ${x} /* ( */`);\n};\nexports.down = () => {};\n",
         ];
-        type Reader = fn(&str, Dialect) -> FrameworkMigration;
+        type Reader = fn(&str, &dyn ParseSql) -> FrameworkMigration;
         let readers: [Reader; 6] = [rails, django, alembic, knex, sequelize, typeorm];
         for sample in samples {
             let cuts = (0..=sample.len()).filter(|&i| sample.is_char_boundary(i));
             for cut in cuts {
                 for reader in readers {
-                    let _ = reader(&sample[..cut], Dialect::Postgres);
+                    let _ = reader(&sample[..cut], &Native(Dialect::Postgres));
                 }
             }
         }

@@ -18,13 +18,13 @@ use regex::Regex;
 use super::{Collected, FrameworkMigration, Reversibility, default_of, is_false, is_true, name};
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op};
-use crate::sql::Dialect;
+use crate::sql::ParseSql;
 
 /// Read a Rails migration.
-pub fn rails(text: &str, dialect: Dialect) -> FrameworkMigration {
+pub fn rails(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
     let source = Source::new(text, Syntax::Ruby);
     let methods = methods(&source);
-    let mut collected = Collected::new(dialect);
+    let mut collected = Collected::new(sql);
     for method in methods
         .iter()
         .filter(|m| m.name == "change" || m.name == "up")
@@ -408,12 +408,13 @@ fn first_irreversible_call(source: &Source, body: Range<usize>) -> Option<(u32, 
     found.first().map(|(_, line, why)| (*line, why.to_string()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
+    use crate::sql::{Dialect, Native};
 
     fn read(text: &str) -> FrameworkMigration {
-        rails(text, Dialect::Postgres)
+        rails(text, &Native(Dialect::Postgres))
     }
 
     fn ops(text: &str) -> Vec<(u32, Op)> {

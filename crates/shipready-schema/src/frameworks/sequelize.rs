@@ -16,14 +16,14 @@ use regex::Regex;
 use super::{Collected, FrameworkMigration, default_of, is_false, is_true, js, name};
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op, normalize};
-use crate::sql::Dialect;
+use crate::sql::ParseSql;
 
 /// Read a Sequelize migration.
-pub fn sequelize(text: &str, dialect: Dialect) -> FrameworkMigration {
+pub fn sequelize(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
     let source = Source::new(text, Syntax::JavaScript);
     let up = js::up(&source);
     let down = js::down(&source);
-    let mut collected = Collected::new(dialect);
+    let mut collected = Collected::new(sql);
     if let Some(up) = &up {
         read_up(&source, up.body.clone(), &mut collected);
     }
@@ -203,13 +203,14 @@ fn attribute_names(attributes: &Arg) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
     use crate::frameworks::Reversibility;
+    use crate::sql::{Dialect, Native};
 
     fn read(text: &str) -> FrameworkMigration {
-        sequelize(text, Dialect::Postgres)
+        sequelize(text, &Native(Dialect::Postgres))
     }
 
     fn ops(text: &str) -> Vec<(u32, Op)> {

@@ -17,14 +17,14 @@ use regex::Regex;
 use super::{Collected, FrameworkMigration, default_of, is_true, js};
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op, normalize};
-use crate::sql::Dialect;
+use crate::sql::ParseSql;
 
 /// Read a TypeORM migration.
-pub fn typeorm(text: &str, dialect: Dialect) -> FrameworkMigration {
+pub fn typeorm(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
     let source = Source::new(text, Syntax::JavaScript);
     let up = js::up(&source);
     let down = js::down(&source);
-    let mut collected = Collected::new(dialect);
+    let mut collected = Collected::new(sql);
     if let Some(up) = &up {
         read_up(&source, up.body.clone(), &mut collected);
     }
@@ -185,13 +185,14 @@ fn add_column(call: &Call, table: &str, column: Option<Arg>, collected: &mut Col
     );
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parser"))]
 mod tests {
     use super::*;
     use crate::frameworks::Reversibility;
+    use crate::sql::{Dialect, Native};
 
     fn read(text: &str) -> FrameworkMigration {
-        typeorm(text, Dialect::Postgres)
+        typeorm(text, &Native(Dialect::Postgres))
     }
 
     fn class(up: &str, down: &str) -> String {
