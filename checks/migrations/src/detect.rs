@@ -286,6 +286,19 @@ fn version_key(v: &Option<String>) -> (usize, String) {
     }
 }
 
+/// dbmate: `-- migrate:up` among the comments the file starts with.
+fn is_dbmate(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with("--"))
+        .any(|l| l.starts_with("-- migrate:up"))
+}
+
+/// sqlx: a first line `-- no-transaction` runs the migration outside a transaction.
+fn no_transaction(text: &str) -> bool {
+    text.trim_start().starts_with("-- no-transaction")
+}
+
 /// A SQL migration whose text is parsed later, with all the others.
 fn sql_migration(path: &str, system: System, sql_text: &str, first_line: u32) -> Migration {
     Migration {
@@ -326,7 +339,7 @@ fn read(
         System::UpDownSql => {
             let mut m = sql_migration(path, system, text, 1);
             m.version = leading_digits(name);
-            let no_tx = text.contains("-- no-transaction");
+            let no_tx = no_transaction(text);
             m.in_transaction = !no_tx && rust_project;
             m.multi_statement_tx = !no_tx;
             let down = format!("{}.down.sql", path.trim_end_matches(".up.sql"));
@@ -367,11 +380,11 @@ fn read(
             m.in_transaction = false;
             m
         }
-        System::PlainSql | System::Dbmate if text.contains("-- migrate:up") => dbmate(path, text),
+        System::PlainSql | System::Dbmate if is_dbmate(text) => dbmate(path, text),
         System::PlainSql | System::Dbmate => {
             let mut m = sql_migration(path, System::PlainSql, text, 1);
             m.version = leading_digits(name);
-            let no_tx = text.contains("-- no-transaction");
+            let no_tx = no_transaction(text);
             m.in_transaction = !no_tx && rust_project;
             m.multi_statement_tx = !no_tx;
             m

@@ -150,12 +150,32 @@ pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
                 push(start.take(), i, &mut out);
                 i += 1;
             }
-            _ => i += 1,
+            _ => {
+                i += 1;
+                // Inside a statement, skip a run of ordinary bytes at once.
+                if start.is_some() {
+                    while i < bytes.len() && !SPECIAL[bytes[i] as usize] {
+                        i += 1;
+                    }
+                }
+            }
         }
     }
     push(start, sql.len(), &mut out);
     out
 }
+
+/// Bytes that can start a line, comment, quote, `$tag$` or end a statement.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let special = b"\n'\"`$;-/";
+    let mut k = 0;
+    while k < special.len() {
+        table[special[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 #[cfg(feature = "parser")]
 pub use crate::parser::parse;
