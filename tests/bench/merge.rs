@@ -102,37 +102,29 @@ fn change(dir: &Path, files: usize, first: usize, n: usize) {
     git(dir, &["commit", "-q", "-m", &format!("change {n} files")]);
 }
 
+/// `shipready check DIR --profile merge --format json EXTRA`.
+fn merge_gate(dir: &Path, cache: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "check",
+        dir.to_str().unwrap(),
+        "--profile",
+        "merge",
+        "--format",
+        "json",
+    ])
+    .args(extra)
+    .env("SHIPREADY_CACHE_DIR", cache);
+    cmd
+}
+
 fn run(dir: &Path, cache: &Path, extra: &[&str]) -> (Duration, u64) {
-    measure(
-        Command::new(BIN)
-            .args([
-                "check",
-                dir.to_str().unwrap(),
-                "--profile",
-                "merge",
-                "--format",
-                "json",
-            ])
-            .args(extra)
-            .env("SHIPREADY_CACHE_DIR", cache),
-    )
+    measure(&mut merge_gate(dir, cache, extra))
 }
 
 /// The files with a counted secret finding, to check the gate sees the change.
 fn secrets_found(dir: &Path, cache: &Path, extra: &[&str]) -> usize {
-    let out = Command::new(BIN)
-        .args([
-            "check",
-            dir.to_str().unwrap(),
-            "--profile",
-            "merge",
-            "--format",
-            "json",
-        ])
-        .args(extra)
-        .env("SHIPREADY_CACHE_DIR", cache)
-        .output()
-        .unwrap();
+    let out = merge_gate(dir, cache, extra).output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     let paths: std::collections::BTreeSet<&str> = report["findings"]
         .as_array()

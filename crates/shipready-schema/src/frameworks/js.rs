@@ -9,8 +9,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::Reversibility;
-use crate::calls::Source;
+use super::{Collected, FrameworkMigration, Reversibility};
+use crate::calls::{Source, Syntax};
+use crate::sql::ParseSql;
 
 /// A migration function: the line it is declared on and its body (inside
 /// the braces, or an arrow function's expression).
@@ -20,6 +21,32 @@ pub(super) struct Function {
 }
 
 /// The `up` function.
+/// Read a JavaScript migration: `read_up` turns the body of `up` into
+/// operations; `in_transaction` says whether the framework wraps it in one.
+pub(super) fn read(
+    text: &str,
+    sql: &dyn ParseSql,
+    read_up: fn(&Source, Range<usize>, &mut Collected),
+    in_transaction: fn(&Source) -> bool,
+) -> FrameworkMigration {
+    let source = Source::new(text, Syntax::JavaScript);
+    let up = up(&source);
+    let down = down(&source);
+    let mut collected = Collected::new(sql);
+    if let Some(up) = &up {
+        read_up(&source, up.body.clone(), &mut collected);
+    }
+    let (ops, errors) = collected.finish();
+    FrameworkMigration {
+        up: ops,
+        errors,
+        reversibility: reversibility(&source, up.as_ref(), down.as_ref()),
+        in_transaction: in_transaction(&source),
+        id: None,
+        depends_on: Vec::new(),
+    }
+}
+
 pub(super) fn up(source: &Source) -> Option<Function> {
     static UP: LazyLock<Regex> = LazyLock::new(|| header("up"));
     function(source, &UP)

@@ -14,28 +14,15 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Collected, FrameworkMigration, default_of, is_false, is_true, js, name};
-use crate::calls::{Arg, Call, Source, Syntax};
+use crate::calls::{Arg, Call, Source};
 use crate::ops::{DefaultKind, Op, normalize};
 use crate::sql::ParseSql;
 
 /// Read a Sequelize migration.
 pub fn sequelize(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
-    let source = Source::new(text, Syntax::JavaScript);
-    let up = js::up(&source);
-    let down = js::down(&source);
-    let mut collected = Collected::new(sql);
-    if let Some(up) = &up {
-        read_up(&source, up.body.clone(), &mut collected);
-    }
-    let (ops, errors) = collected.finish();
-    FrameworkMigration {
-        up: ops,
-        errors,
-        reversibility: js::reversibility(&source, up.as_ref(), down.as_ref()),
-        in_transaction: !source.calls("sequelize.transaction").is_empty(),
-        id: None,
-        depends_on: Vec::new(),
-    }
+    js::read(text, sql, read_up, |source| {
+        !source.calls("sequelize.transaction").is_empty()
+    })
 }
 
 /// Query interface methods read.

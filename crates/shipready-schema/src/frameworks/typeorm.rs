@@ -15,30 +15,17 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Collected, FrameworkMigration, default_of, is_true, js};
-use crate::calls::{Arg, Call, Source, Syntax};
+use crate::calls::{Arg, Call, Source};
 use crate::ops::{DefaultKind, Op, normalize};
 use crate::sql::ParseSql;
 
 /// Read a TypeORM migration.
 pub fn typeorm(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
-    let source = Source::new(text, Syntax::JavaScript);
-    let up = js::up(&source);
-    let down = js::down(&source);
-    let mut collected = Collected::new(sql);
-    if let Some(up) = &up {
-        read_up(&source, up.body.clone(), &mut collected);
-    }
-    let (ops, errors) = collected.finish();
-    FrameworkMigration {
-        up: ops,
-        errors,
-        reversibility: js::reversibility(&source, up.as_ref(), down.as_ref()),
-        in_transaction: source
+    js::read(text, sql, read_up, |source| {
+        source
             .code_matches(&NO_TRANSACTION, 0..source.len())
-            .is_empty(),
-        id: None,
-        depends_on: Vec::new(),
-    }
+            .is_empty()
+    })
 }
 
 /// `transaction = false` on the migration class.
