@@ -81,6 +81,26 @@ pub fn build_dir(workspace: &Path, crates_dir: &Path) -> Vec<Guest> {
     let packages = packages_in(crates_dir);
     println!("cargo:rerun-if-changed={}", crates_dir.display());
     println!("cargo:rerun-if-changed={}", workspace.join("wit").display());
+    // Profiles, dependency versions and features: the workspace manifest,
+    // the lockfile, and the manifests of the path crates guests depend on.
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("Cargo.lock").display()
+    );
+    for entry in std::fs::read_dir(workspace.join("crates"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        println!(
+            "cargo:rerun-if-changed={}",
+            entry.path().join("Cargo.toml").display()
+        );
+    }
     if packages.is_empty() {
         return Vec::new();
     }
