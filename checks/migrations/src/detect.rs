@@ -49,6 +49,18 @@ pub enum System {
 }
 
 impl System {
+    fn is_sql(self) -> bool {
+        matches!(
+            self,
+            System::UpDownSql
+                | System::Diesel
+                | System::Prisma
+                | System::Flyway
+                | System::Dbmate
+                | System::PlainSql
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             System::UpDownSql => "golang-migrate/sqlx",
@@ -231,6 +243,7 @@ pub fn migrations(
     files: &[ListedFile],
     source: &dyn Source,
     dialect: Dialect,
+    in_scope: &dyn Fn(&str) -> bool,
 ) -> (Vec<Migration>, Vec<Unread>) {
     let repo = Repo {
         source,
@@ -242,6 +255,12 @@ pub fn migrations(
         let Some(system) = classify(&file.path) else {
             continue;
         };
+        // Framework files are read whatever the scope: their graph
+        // (Alembic, Django) decides whether a change adds a second head.
+        if !in_scope(&file.path) && system.is_sql() {
+            out.push(unread_sql(&file.path, system));
+            continue;
+        }
         let text = match source.text(&file.path) {
             Ok(t) => t,
             Err(why) => {
@@ -338,7 +357,6 @@ fn read(
     let mut m = match system {
         System::UpDownSql => {
             let mut m = sql_migration(path, system, text, 1);
-            m.version = leading_digits(name);
             let no_tx = no_transaction(text);
             m.in_transaction = !no_tx && rust_project;
             m.multi_statement_tx = !no_tx;
@@ -349,8 +367,6 @@ fn read(
         System::Diesel => {
             let dir = dir_of(path);
             let mut m = sql_migration(path, system, text, 1);
-            m.dir = dir_of(dir).to_string();
-            m.version = name_of(dir).split('_').next().map(str::to_string);
             let metadata = repo
                 .source
                 .text(&format!("{dir}/metadata.toml"))
@@ -362,19 +378,12 @@ fn read(
             m
         }
         System::Prisma => {
-            let dir = dir_of(path);
             let mut m = sql_migration(path, system, text, 1);
-            m.dir = dir_of(dir).to_string();
-            m.version = leading_digits(name_of(dir));
             m.multi_statement_tx = true;
             m
         }
         System::Flyway => {
             let mut m = sql_migration(path, system, text, 1);
-            m.version = name
-                .strip_prefix('V')
-                .and_then(|rest| rest.split_once("__"))
-                .map(|(v, _)| v.replace('_', "."));
             // Flyway runs a script with non-transactional statements
             // (CONCURRENTLY) outside a transaction by itself.
             m.in_transaction = false;
@@ -383,20 +392,14 @@ fn read(
         System::PlainSql | System::Dbmate if is_dbmate(text) => dbmate(path, text),
         System::PlainSql | System::Dbmate => {
             let mut m = sql_migration(path, System::PlainSql, text, 1);
-            m.version = leading_digits(name);
             let no_tx = no_transaction(text);
             m.in_transaction = !no_tx && rust_project;
             m.multi_statement_tx = !no_tx;
             m
         }
-        System::Rails => {
-            let mut m = framework(path, system, frameworks::rails(text, &embedded));
-            m.version = leading_digits(name);
-            m
-        }
+        System::Rails => framework(path, system, frameworks::rails(text, &embedded)),
         System::Django => {
             let mut m = framework(path, system, frameworks::django(text, &embedded));
-            m.version = leading_digits(name);
             let app = name_of(dir_of(dir_of(path)));
             m.id = Some(format!("{app}/{}", name.trim_end_matches(".py")));
             m
@@ -423,10 +426,43 @@ fn read(
             framework(path, system, read)
         }
     };
-    if m.dir.is_empty() {
-        m.dir = dir_of(path).to_string();
-    }
+    (m.dir, m.version) = placement(path, system);
     Some(m)
+}
+
+/// Where a migration sits among its siblings: the directory its versions
+/// are unique in, and its version.
+fn placement(path: &str, system: System) -> (String, Option<String>) {
+    let name = name_of(path);
+    let dir = dir_of(path);
+    match system {
+        System::Diesel => (
+            dir_of(dir).to_string(),
+            name_of(dir).split('_').next().map(str::to_string),
+        ),
+        System::Prisma => (dir_of(dir).to_string(), leading_digits(name_of(dir))),
+        System::Flyway => (
+            dir.to_string(),
+            name.strip_prefix('V')
+                .and_then(|rest| rest.split_once("__"))
+                .map(|(v, _)| v.replace('_', ".")),
+        ),
+        System::Alembic | System::Knex | System::Sequelize | System::TypeOrm => {
+            (dir.to_string(), None)
+        }
+        System::UpDownSql | System::PlainSql | System::Dbmate | System::Rails | System::Django => {
+            (dir.to_string(), leading_digits(name))
+        }
+    }
+}
+
+/// A SQL migration outside a change-limited run's files: not read, known
+/// by its place only (for duplicate versions).
+fn unread_sql(path: &str, system: System) -> Migration {
+    let mut m = sql_migration(path, system, "", 1);
+    m.pending_sql = None;
+    (m.dir, m.version) = placement(path, system);
+    m
 }
 
 fn down_of(repo: &Repo<'_>, down: &str) -> Down {
@@ -451,7 +487,6 @@ fn dbmate(path: &str, text: &str) -> Migration {
     let up_text = &text[up_at..down_at.unwrap_or(text.len()).max(up_at)];
     let first_line = text[..up_at].matches('\n').count() as u32 + 1;
     let mut m = sql_migration(path, System::Dbmate, up_text, first_line);
-    m.version = leading_digits(name_of(path));
     let marker = up_text.lines().next().unwrap_or_default();
     m.in_transaction = !marker.replace(' ', "").contains("transaction:false");
     m.down = match down_at {

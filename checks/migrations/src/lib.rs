@@ -40,7 +40,7 @@ impl Check for Migrations {
         let files = cx.paths(detect::GLOBS)?;
         let (migrations, unread) = {
             let source = HostSource { cx };
-            detect::migrations(&files, &source, dialect)
+            detect::migrations(&files, &source, dialect, &|path| cx.in_scope(path))
         };
         if migrations.is_empty() && unread.is_empty() {
             for rule in rules::ALL {

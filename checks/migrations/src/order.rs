@@ -19,17 +19,19 @@ pub struct Placed {
 
 /// Two migrations of one directory and system with the same version.
 pub fn duplicates(migrations: &[Migration]) -> Vec<Placed> {
-    let mut by_version: BTreeMap<(&str, &str, &str), Vec<&Migration>> = BTreeMap::new();
+    // By directory: a dbmate file outside a change-limited run is not read,
+    // so it is not told apart from plain SQL; the directory is enough.
+    let mut by_version: BTreeMap<(&str, &str), Vec<&Migration>> = BTreeMap::new();
     for m in migrations {
         if let Some(v) = &m.version {
             by_version
-                .entry((m.system.name(), m.dir.as_str(), v.as_str()))
+                .entry((m.dir.as_str(), v.as_str()))
                 .or_default()
                 .push(m);
         }
     }
     let mut out = Vec::new();
-    for ((_, _, version), group) in by_version {
+    for ((_, version), group) in by_version {
         if group.len() < 2 {
             continue;
         }

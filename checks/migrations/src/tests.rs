@@ -188,18 +188,29 @@ fn unreadable_files_are_findings_and_the_rest_is_checked() {
 }
 
 #[test]
-fn a_change_limited_run_judges_only_the_changed_migrations() {
+fn a_change_limited_run_reads_only_the_changed_sql_migrations() {
     let outcome = FakeRepo::new()
         .file("migrations/0001_a.up.sql", "DROP TABLE a;")
         .file("migrations/0001_a.down.sql", "CREATE TABLE a (x int);")
         .file("migrations/0002_b.up.sql", "DROP TABLE b;")
         .file("migrations/0002_b.down.sql", "CREATE TABLE b (x int);")
+        // Unchanged and unreadable: not read, but its version still counts.
+        .file("migrations/0002_c.up.sql", "THIS IS NOT SQL;")
         .changed(&["migrations/0002_b.up.sql"])
         .run::<Migrations>()
         .unwrap();
-    let paths: BTreeSet<String> = found(&outcome).into_iter().map(|k| k.0).collect();
+    let found: Vec<(String, String)> = found(&outcome)
+        .into_iter()
+        .map(|(path, _, rule)| (path, rule))
+        .collect();
+    let key = |p: &str, r: &str| (p.to_string(), r.to_string());
     assert_eq!(
-        paths.into_iter().collect::<Vec<_>>(),
-        ["migrations/0002_b.up.sql"]
+        found,
+        [
+            key("migrations/0002_b.up.sql", "migrations/duplicate-version"),
+            key("migrations/0002_b.up.sql", "migrations/drop-table"),
+            key("migrations/0002_b.up.sql", "migrations/lock-timeout-missing"),
+            key("migrations/0002_c.up.sql", "migrations/duplicate-version"),
+        ]
     );
 }
