@@ -209,7 +209,10 @@ fn a_change_limited_run_reads_only_the_changed_sql_migrations() {
         [
             key("migrations/0002_b.up.sql", "migrations/duplicate-version"),
             key("migrations/0002_b.up.sql", "migrations/drop-table"),
-            key("migrations/0002_b.up.sql", "migrations/lock-timeout-missing"),
+            key(
+                "migrations/0002_b.up.sql",
+                "migrations/lock-timeout-missing"
+            ),
             key("migrations/0002_c.up.sql", "migrations/duplicate-version"),
         ]
     );
