@@ -117,6 +117,21 @@ macro_rules! common_host {
             }
         }
 
+        /// `search.files`, or with `changed`, `search.changed-files`.
+        fn search_files(
+            state: &State,
+            patterns: Vec<search_wit::Pattern>,
+            globs: Vec<String>,
+            changed: bool,
+        ) -> Result<search_wit::Hits, types::HostError> {
+            let max = state.limits.max_search_hits;
+            let index = state.require(Capability::Search).map_err(denied)?;
+            let specs: Vec<PatternSpec> = patterns.into_iter().map(wit_pattern).collect();
+            let changed = if changed { state.changed.as_deref() } else { None };
+            let (hits, truncated) = search::search(index, changed, &specs, &globs, max).map_err(host_error)?;
+            Ok(search_wit::Hits { truncated, hits: hits.into_iter().map(wit_hit).collect() })
+        }
+
         fn wit_pattern(p: search_wit::Pattern) -> PatternSpec {
             PatternSpec { id: p.id, regex: p.regex, keywords: p.keywords }
         }
@@ -172,11 +187,7 @@ macro_rules! common_host {
                 patterns: Vec<search_wit::Pattern>,
                 globs: Vec<String>,
             ) -> Result<search_wit::Hits, types::HostError> {
-                let max = self.limits.max_search_hits;
-                let index = self.require(Capability::Search).map_err(denied)?;
-                let specs: Vec<PatternSpec> = patterns.into_iter().map(wit_pattern).collect();
-                let (hits, truncated) = search::search(index, &specs, &globs, max).map_err(host_error)?;
-                Ok(search_wit::Hits { truncated, hits: hits.into_iter().map(wit_hit).collect() })
+                search_files(self, patterns, globs, false)
             }
 
             $($search_extra)*

@@ -37,16 +37,7 @@ common_host!(
             patterns: Vec<search_wit::Pattern>,
             globs: Vec<String>,
         ) -> Result<search_wit::Hits, types::HostError> {
-            let max = self.limits.max_search_hits;
-            let index = self.require(Capability::Search).map_err(denied)?;
-            let specs: Vec<PatternSpec> = patterns.into_iter().map(wit_pattern).collect();
-            let (hits, truncated) =
-                search::search_changed(index, self.changed.as_deref(), &specs, &globs, max)
-                    .map_err(host_error)?;
-            Ok(search_wit::Hits {
-                truncated,
-                hits: hits.into_iter().map(wit_hit).collect(),
-            })
+            search_files(self, patterns, globs, true)
         }
     }
 );

@@ -68,8 +68,11 @@ pub fn changes_since(root: &Path, rev: &str, index: &RepoIndex) -> Result<Change
         .and_then(|c| c.tree_id())
         .map_err(|e| git_error(root, e))?
         .detach();
-    let mut base_blobs = HashMap::new();
-    collect(&repo, tree, "", &mut base_blobs).map_err(|e| git_error(root, e))?;
+    let (base_blobs, unreadable) = super::history::tree_blobs(&repo, tree);
+    if let Some(e) = unreadable {
+        return Err(git_error(root, e));
+    }
+    let base_blobs: HashMap<String, ObjectId> = base_blobs.into_iter().collect();
 
     // Without an index (or with a broken one) every file is read and hashed.
     let git_index = repo.index_or_empty().ok();
@@ -145,36 +148,6 @@ pub fn changed_lines(old: &str, new: &str) -> Vec<RangeInclusive<u32>> {
         }
     }
     ranges
-}
-
-fn collect(
-    repo: &gix::Repository,
-    tree: ObjectId,
-    prefix: &str,
-    out: &mut HashMap<String, ObjectId>,
-) -> Result<(), String> {
-    let tree = repo.find_tree(tree).map_err(|e| e.to_string())?;
-    let decoded = tree.decode().map_err(|e| e.to_string())?;
-    let entries: Vec<(bool, bool, ObjectId, String)> = decoded
-        .entries
-        .iter()
-        .map(|e| {
-            let path = if prefix.is_empty() {
-                e.filename.to_string()
-            } else {
-                format!("{prefix}/{}", e.filename)
-            };
-            (e.mode.is_tree(), e.mode.is_blob(), e.oid.to_owned(), path)
-        })
-        .collect();
-    for (is_tree, is_blob, id, path) in entries {
-        if is_tree {
-            collect(repo, id, &path, out)?;
-        } else if is_blob {
-            out.insert(path, id);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

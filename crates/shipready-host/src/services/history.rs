@@ -188,8 +188,12 @@ impl HistoryIndex {
             .and_then(|c| c.tree_id())
             .map_err(|e| git(text(e)))?
             .detach();
-        let mut in_head = HashSet::new();
-        collect_head_blobs(&repo, head_tree, &mut in_head);
+        // What HEAD's tree holds, as far as it can be read.
+        let in_head: HashSet<ObjectId> = tree_blobs(&repo, head_tree)
+            .0
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
 
         let mut commits = Vec::with_capacity(ids.len());
         let mut blobs = Vec::new();
@@ -237,6 +241,7 @@ impl HistoryIndex {
                 in_head: in_head.contains(&id),
             }));
         }
+        sort_in_pack_order(&repo, &mut blobs);
         let scope = Scope {
             available: true,
             reason: None,
@@ -283,7 +288,6 @@ impl HistoryIndex {
             .filter(|b| globs.as_ref().is_none_or(|g| g.is_match(&b.path)))
             .filter(|b| self.exclude.as_ref().is_none_or(|x| !x.is_match(&b.path)))
             .collect();
-        let blobs = in_pack_order(repo, blobs);
         let mut hits: Vec<HistoryHit> = blobs
             .par_iter()
             .with_min_len(64)
@@ -346,27 +350,20 @@ impl HistoryIndex {
     }
 }
 
-/// `blobs` sorted by where they sit in the packs (loose objects last), so
-/// the threads, each taking a contiguous run, walk the packs forwards and
-/// find a blob's delta bases in gix's delta-base cache, among those just
-/// decoded: a deep delta chain is decoded about once, not once per blob.
-fn in_pack_order<'a>(repo: &gix::ThreadSafeRepository, blobs: Vec<&'a Blob>) -> Vec<&'a Blob> {
+/// Sort `blobs` by where they sit in the packs (loose objects last), once,
+/// when the index is built: each search then hands the threads contiguous
+/// runs that walk the packs forwards and find a blob's delta bases in gix's
+/// delta-base cache, among those just decoded, so a deep delta chain is
+/// decoded about once, not once per blob.
+fn sort_in_pack_order(repo: &gix::Repository, blobs: &mut [Blob]) {
     use gix::odb::pack::Find as _;
-    let mut local = repo.to_thread_local();
+    let mut local = repo.clone();
     local.objects.prevent_pack_unload();
     let mut buf = Vec::new();
-    let mut keyed: Vec<((u32, u64), &Blob)> = blobs
-        .into_iter()
-        .map(|b| {
-            let at = match local.objects.location_by_oid(&b.id, &mut buf) {
-                Ok(Some(l)) => (l.pack_id, l.pack_offset),
-                _ => (u32::MAX, 0),
-            };
-            (at, b)
-        })
-        .collect();
-    keyed.sort_by_key(|(at, _)| *at);
-    keyed.into_iter().map(|(_, b)| b).collect()
+    blobs.sort_by_cached_key(|b| match local.objects.location_by_oid(&b.id, &mut buf) {
+        Ok(Some(l)) => (l.pack_id, l.pack_offset),
+        _ => (u32::MAX, 0),
+    });
 }
 
 /// Every blob of `tree` not seen before, with its path; subtrees seen
@@ -408,23 +405,24 @@ fn walk_tree(
     first_error
 }
 
-fn collect_head_blobs(repo: &gix::Repository, tree: ObjectId, out: &mut HashSet<ObjectId>) {
-    let Ok(tree) = repo.find_tree(tree) else {
-        return;
-    };
-    let Ok(decoded) = tree.decode() else { return };
-    let entries: Vec<(bool, ObjectId)> = decoded
-        .entries
-        .iter()
-        .map(|e| (e.mode.is_tree(), e.oid.to_owned()))
+/// Every file blob of `tree`, recursively, as far as it can be read: path
+/// and id, and what stopped the walk early (a missing or corrupt object).
+pub(crate) fn tree_blobs(
+    repo: &gix::Repository,
+    tree: ObjectId,
+) -> (Vec<(String, ObjectId)>, Option<String>) {
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    let walked = repo
+        .find_tree(tree)
+        .map_err(text)
+        .and_then(|t| t.traverse().breadthfirst(&mut recorder).map_err(text));
+    let blobs = recorder
+        .records
+        .into_iter()
+        .filter(|e| e.mode.is_blob())
+        .map(|e| (e.filepath.to_string(), e.oid))
         .collect();
-    for (is_tree, id) in entries {
-        if is_tree {
-            collect_head_blobs(repo, id, out);
-        } else {
-            out.insert(id);
-        }
-    }
+    (blobs, walked.err())
 }
 
 impl std::fmt::Debug for HistorySource {

@@ -13,7 +13,7 @@ use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 
-use super::repo::{AccessError, Entry, RepoIndex};
+use super::repo::{AccessError, RepoIndex};
 
 /// One pattern of a search.
 #[derive(Debug, Clone)]
@@ -186,40 +186,22 @@ pub fn sort_hits(hits: &mut [Hit]) {
     });
 }
 
-/// Run `patterns` over the text files matching `globs`. Returns the hits
-/// (at most `max_hits`, sorted by path, line, column, pattern) and whether
-/// the cap cut them short.
+/// Run `patterns` over the text files matching `globs` (and in `changed`,
+/// when the run is limited to a change). Returns the hits (at most
+/// `max_hits`, sorted by path, line, column, pattern) and whether the cap
+/// cut them short.
 pub fn search(
-    index: &RepoIndex,
-    patterns: &[PatternSpec],
-    globs: &[String],
-    max_hits: usize,
-) -> Result<(Vec<Hit>, bool), AccessError> {
-    search_entries(index, index.list(globs)?, patterns, max_hits)
-}
-
-/// Like [`search`], over only the files in `changed` (all when `None`).
-pub fn search_changed(
     index: &RepoIndex,
     changed: Option<&BTreeSet<String>>,
     patterns: &[PatternSpec],
     globs: &[String],
     max_hits: usize,
 ) -> Result<(Vec<Hit>, bool), AccessError> {
+    let matcher = Matcher::new(patterns, max_hits)?;
     let mut files = index.list(globs)?;
     if let Some(changed) = changed {
         files.retain(|e| changed.contains(&e.path));
     }
-    search_entries(index, files, patterns, max_hits)
-}
-
-fn search_entries(
-    index: &RepoIndex,
-    files: Vec<&Entry>,
-    patterns: &[PatternSpec],
-    max_hits: usize,
-) -> Result<(Vec<Hit>, bool), AccessError> {
-    let matcher = Matcher::new(patterns, max_hits)?;
     let mut hits: Vec<Hit> = files
         .par_iter()
         .flat_map_iter(|entry| match index.read_classified(entry) {
@@ -263,7 +245,7 @@ mod tests {
             ("a.txt", "AKIA9999 and AKIA0000\n"),
         ]);
         let (hits, truncated) =
-            search(&idx, &[pat(7, r"AKIA(\d{4})", &["akia"])], &[], 100).unwrap();
+            search(&idx, None, &[pat(7, r"AKIA(\d{4})", &["akia"])], &[], 100).unwrap();
         assert!(!truncated);
         let got: Vec<(&str, u32, u32, &str)> = hits
             .iter()
@@ -283,9 +265,16 @@ mod tests {
     #[test]
     fn keywords_prefilter_and_globs_restrict() {
         let (_d, idx) = index(&[("a.py", "password = 1\n"), ("b.js", "password = 2\n")]);
-        let (hits, _) = search(&idx, &[pat(0, "password", &["nothere"])], &[], 100).unwrap();
+        let (hits, _) = search(&idx, None, &[pat(0, "password", &["nothere"])], &[], 100).unwrap();
         assert!(hits.is_empty(), "regex must not run without its keyword");
-        let (hits, _) = search(&idx, &[pat(0, "password", &[])], &["*.py".into()], 100).unwrap();
+        let (hits, _) = search(
+            &idx,
+            None,
+            &[pat(0, "password", &[])],
+            &["*.py".into()],
+            100,
+        )
+        .unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].path, "a.py");
     }
@@ -293,9 +282,9 @@ mod tests {
     #[test]
     fn binary_files_are_skipped_and_hits_capped() {
         let (_d, idx) = index(&[("bin", "secret\0secret"), ("t.txt", "aaaaaaaaaa")]);
-        let (hits, _) = search(&idx, &[pat(0, "secret", &[])], &[], 100).unwrap();
+        let (hits, _) = search(&idx, None, &[pat(0, "secret", &[])], &[], 100).unwrap();
         assert!(hits.is_empty());
-        let (hits, truncated) = search(&idx, &[pat(0, "a", &[])], &[], 3).unwrap();
+        let (hits, truncated) = search(&idx, None, &[pat(0, "a", &[])], &[], 3).unwrap();
         assert_eq!(hits.len(), 3);
         assert!(truncated);
     }
@@ -303,7 +292,7 @@ mod tests {
     #[test]
     fn bad_regex_names_the_pattern() {
         let (_d, idx) = index(&[("a", "x")]);
-        let err = search(&idx, &[pat(42, "(", &[])], &[], 10).unwrap_err();
+        let err = search(&idx, None, &[pat(42, "(", &[])], &[], 10).unwrap_err();
         assert!(err.to_string().contains("pattern 42"), "{err}");
     }
 }

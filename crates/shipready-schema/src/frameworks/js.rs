@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Collected, FrameworkMigration, Reversibility};
-use crate::calls::{Source, Syntax};
+use crate::calls::{Call, Source, Syntax};
 use crate::sql::ParseSql;
 
 /// A migration function: the line it is declared on and its body (inside
@@ -44,6 +44,26 @@ pub(super) fn read(
         in_transaction: in_transaction(&source),
         id: None,
         depends_on: Vec::new(),
+    }
+}
+
+/// The calls of `up` on a query object: every `.method(...)` of `methods`
+/// through `read_call`, and the SQL that `sql_call(...)` runs.
+pub(super) fn read_methods(
+    source: &Source,
+    body: Range<usize>,
+    collected: &mut Collected,
+    methods: &[&str],
+    read_call: fn(&str, &Call, &mut Collected),
+    sql_call: &str,
+) {
+    for method in methods {
+        for call in source.calls_in(&format!(".{method}"), body.clone()) {
+            read_call(method, &call, collected);
+        }
+    }
+    for call in source.calls_in(sql_call, body) {
+        collected.sql(&call, call.nth(0));
     }
 }
 

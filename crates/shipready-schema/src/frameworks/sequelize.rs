@@ -42,14 +42,14 @@ const METHODS: &[&str] = &[
 ];
 
 fn read_up(source: &Source, body: Range<usize>, collected: &mut Collected) {
-    for method in METHODS {
-        for call in source.calls_in(&format!(".{method}"), body.clone()) {
-            read_call(method, &call, collected);
-        }
-    }
-    for call in source.calls_in("sequelize.query", body) {
-        collected.sql(&call, call.nth(0));
-    }
+    js::read_methods(
+        source,
+        body,
+        collected,
+        METHODS,
+        read_call,
+        "sequelize.query",
+    );
 }
 
 fn read_call(method: &str, call: &Call, collected: &mut Collected) {

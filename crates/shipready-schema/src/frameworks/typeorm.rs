@@ -51,14 +51,7 @@ const METHODS: &[&str] = &[
 ];
 
 fn read_up(source: &Source, body: Range<usize>, collected: &mut Collected) {
-    for method in METHODS {
-        for call in source.calls_in(&format!(".{method}"), body.clone()) {
-            read_call(method, &call, collected);
-        }
-    }
-    for call in source.calls_in(".query", body) {
-        collected.sql(&call, call.nth(0));
-    }
+    js::read_methods(source, body, collected, METHODS, read_call, ".query");
 }
 
 /// A name given as a string or as an object's `name` property.
