@@ -72,6 +72,28 @@ pub fn best_of(n: usize, mut f: impl FnMut() -> (Duration, u64)) -> (Duration, u
     (0..n).map(|_| f()).min_by_key(|(d, _)| *d).unwrap()
 }
 
+/// The best of `n` rounds of two commands, run in turns so that a noisy
+/// moment of the machine falls on both alike.
+pub fn best_of_interleaved(
+    n: usize,
+    mut a: impl FnMut() -> (Duration, u64),
+    mut b: impl FnMut() -> (Duration, u64),
+) -> ((Duration, u64), (Duration, u64)) {
+    let mut best_a = a();
+    let mut best_b = b();
+    for _ in 1..n {
+        let run = a();
+        if run.0 < best_a.0 {
+            best_a = run;
+        }
+        let run = b();
+        if run.0 < best_b.0 {
+            best_b = run;
+        }
+    }
+    (best_a, best_b)
+}
+
 /// Deterministic pseudo-random text.
 pub struct Rng(pub u64);
 impl Rng {

@@ -10,7 +10,7 @@
 //! directory (told apart by content).
 
 use shipready_schema::frameworks::{self, FrameworkMigration, Reversibility};
-use shipready_schema::sql::{self, Dialect, ParseError, ParseSql};
+use shipready_schema::sql::{self, Dialect, ParseError, ParseSql, ParsedFile};
 use shipready_schema::{Located, Op};
 use shipready_sdk::ListedFile;
 
@@ -113,11 +113,6 @@ pub struct Migration {
     /// Alembic revision id, or Django `app/name`.
     pub id: Option<String>,
     pub depends_on: Vec<String>,
-    /// SQL still to parse into `up` (its text and first line).
-    pending_sql: Option<(String, u32)>,
-    /// Run as one script: a transaction once it holds two statements or more
-    /// (Postgres wraps a multi-statement query in an implicit one).
-    multi_statement_tx: bool,
 }
 
 /// A file that could not be read as text, and why.
@@ -132,6 +127,10 @@ pub trait Source {
     fn text(&self, path: &str) -> Result<String, String>;
     /// `(text, first line)` of each source, parsed, in order.
     fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<sql::Parsed>;
+    /// Files read and parsed without their text, in order.
+    fn parse_files(&self, paths: &[&str], dialect: Dialect) -> Vec<Result<ParsedFile, String>>;
+    /// How many statements each file holds, in order.
+    fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, String>>;
 }
 
 /// Framework migrations parse their embedded SQL through the source.
@@ -251,88 +250,135 @@ pub fn migrations(
     };
     let mut out = Vec::new();
     let mut unread = Vec::new();
+    let mut sql_files = Vec::new();
     for file in files {
         let Some(system) = classify(&file.path) else {
             continue;
         };
-        // Framework files are read whatever the scope: their graph
-        // (Alembic, Django) decides whether a change adds a second head.
-        if !in_scope(&file.path) && system.is_sql() {
-            out.push(unread_sql(&file.path, system));
+        if system.is_sql() {
+            if in_scope(&file.path) {
+                sql_files.push((file.path.as_str(), system));
+            } else {
+                out.push(unread_sql(&file.path, system));
+            }
             continue;
         }
-        let text = match source.text(&file.path) {
-            Ok(t) => t,
-            Err(why) => {
-                unread.push(Unread {
-                    path: file.path.clone(),
-                    why,
-                });
-                continue;
-            }
-        };
-        if let Some(m) = read(&file.path, system, &text, &repo, dialect) {
-            out.push(m);
+        // Framework files are read whatever the scope: their graph
+        // (Alembic, Django) decides whether a change adds a second head.
+        match source.text(&file.path) {
+            Ok(text) => out.extend(read_framework(&file.path, system, &text, &repo, dialect)),
+            Err(why) => unread.push(Unread {
+                path: file.path.clone(),
+                why,
+            }),
         }
     }
-    // All SQL in one call: the host parses it natively, across cores.
-    let pending: Vec<(usize, &str, u32)> = out
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| m.pending_sql.as_ref().map(|(t, l)| (i, t.as_str(), *l)))
-        .collect();
-    let sources: Vec<(&str, u32)> = pending.iter().map(|(_, t, l)| (*t, *l)).collect();
-    let parsed = source.parse_sql(&sources, dialect);
-    let targets: Vec<usize> = pending.iter().map(|(i, _, _)| *i).collect();
-    for (i, p) in targets.into_iter().zip(parsed) {
-        let m = &mut out[i];
-        m.in_transaction |= m.multi_statement_tx && p.statements > 1;
-        m.up = p.ops;
-        m.errors = p.errors;
-        m.pending_sql = None;
-    }
+    read_sql(&sql_files, &repo, dialect, &mut out, &mut unread);
     out.sort_by(|a, b| {
         (&a.dir, version_key(&a.version), &a.path).cmp(&(&b.dir, version_key(&b.version), &b.path))
     });
     (out, unread)
 }
 
+/// SQL migrations and their down files, read and parsed by the host in one
+/// call (natively, across cores); dbmate files, whose sections need their
+/// text, are read here and parsed in a second call.
+fn read_sql(
+    sql_files: &[(&str, System)],
+    repo: &Repo<'_>,
+    dialect: Dialect,
+    out: &mut Vec<Migration>,
+    unread: &mut Vec<Unread>,
+) {
+    let downs: Vec<Option<String>> = sql_files
+        .iter()
+        .map(|(path, system)| down_path(path, *system))
+        .collect();
+    let ups: Vec<&str> = sql_files.iter().map(|(p, _)| *p).collect();
+    let parsed = repo.source.parse_files(&ups, dialect);
+    // Down files are never judged: their statement count is all they need.
+    let listed_downs: Vec<&str> = downs
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|d| repo.listed.contains(d))
+        .collect();
+    let counts = repo.source.count_statements(&listed_downs);
+    let mut down_counts: std::collections::HashMap<&str, Result<u32, String>> =
+        listed_downs.into_iter().zip(counts).collect();
+    let mut dbmate_files = Vec::new();
+    for (((path, system), up), down) in sql_files.iter().zip(parsed).zip(&downs) {
+        let file = match up {
+            Ok(file) => file,
+            Err(why) => {
+                unread.push(Unread {
+                    path: path.to_string(),
+                    why,
+                });
+                continue;
+            }
+        };
+        if matches!(system, System::PlainSql | System::Dbmate) && is_dbmate(&file.header) {
+            match repo.source.text(path) {
+                Ok(text) => dbmate_files.push(dbmate(path, &text)),
+                Err(why) => unread.push(Unread {
+                    path: path.to_string(),
+                    why,
+                }),
+            }
+            continue;
+        }
+        let down = down
+            .as_deref()
+            .map(|d| down_of(d.to_string(), down_counts.remove(d)));
+        out.push(sql_migration(path, *system, file, down, repo));
+    }
+    let sections: Vec<(&str, u32)> = dbmate_files
+        .iter()
+        .map(|(_, up, line)| (up.as_str(), *line))
+        .collect();
+    let parsed = repo.source.parse_sql(&sections, dialect);
+    for ((mut m, _, _), p) in dbmate_files.into_iter().zip(parsed) {
+        m.up = p.ops;
+        m.errors = p.errors;
+        out.push(m);
+    }
+}
+
 /// Versions compare as numbers where they are numbers (`9` before `10`).
-fn version_key(v: &Option<String>) -> (usize, String) {
+fn version_key(v: &Option<String>) -> (usize, &str) {
     match v {
-        Some(v) => (v.len(), v.clone()),
-        None => (usize::MAX, String::new()),
+        Some(v) => (v.len(), v.as_str()),
+        None => (usize::MAX, ""),
     }
 }
 
 /// dbmate: `-- migrate:up` among the comments the file starts with.
-fn is_dbmate(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .take_while(|l| l.is_empty() || l.starts_with("--"))
-        .any(|l| l.starts_with("-- migrate:up"))
+fn is_dbmate(header: &[String]) -> bool {
+    header.iter().any(|l| l.starts_with("-- migrate:up"))
 }
 
 /// sqlx: a first line `-- no-transaction` runs the migration outside a transaction.
-fn no_transaction(text: &str) -> bool {
-    text.trim_start().starts_with("-- no-transaction")
+fn no_transaction(header: &[String]) -> bool {
+    header
+        .first()
+        .is_some_and(|l| l.starts_with("-- no-transaction"))
 }
 
-/// A SQL migration whose text is parsed later, with all the others.
-fn sql_migration(path: &str, system: System, sql_text: &str, first_line: u32) -> Migration {
+/// A migration known by its path, nothing read yet.
+fn migration(path: &str, system: System) -> Migration {
+    let (dir, version) = placement(path, system);
     Migration {
         path: path.to_string(),
         system,
-        dir: dir_of(path).to_string(),
-        version: None,
+        dir,
+        version,
         in_transaction: false,
         up: Vec::new(),
         errors: Vec::new(),
         down: Down::NotUsed,
         id: None,
         depends_on: Vec::new(),
-        pending_sql: Some((sql_text.to_string(), first_line)),
-        multi_statement_tx: false,
     }
 }
 
@@ -341,92 +387,96 @@ fn statements(text: &str) -> usize {
     sql::split(text, 1).len()
 }
 
-fn read(
+/// A SQL migration from its parsed file; `down`, how the system undoes it.
+fn sql_migration(
+    path: &str,
+    system: System,
+    file: ParsedFile,
+    down: Option<Down>,
+    repo: &Repo<'_>,
+) -> Migration {
+    let mut m = migration(path, system);
+    let no_tx = no_transaction(&file.header);
+    // Run as one script: a transaction once it holds two statements or
+    // more (Postgres wraps a multi-statement query in an implicit one).
+    let mut multi_statement_tx = false;
+    match system {
+        System::UpDownSql | System::PlainSql | System::Dbmate => {
+            m.in_transaction = !no_tx && repo.is_sqlx(path);
+            multi_statement_tx = !no_tx;
+        }
+        System::Diesel => {
+            let metadata = repo
+                .source
+                .text(&format!("{}/metadata.toml", dir_of(path)))
+                .unwrap_or_default();
+            m.in_transaction = !metadata
+                .replace(' ', "")
+                .contains("run_in_transaction=false");
+        }
+        // Prisma runs a migration as one script.
+        System::Prisma => multi_statement_tx = true,
+        // Flyway runs a script with non-transactional statements
+        // (CONCURRENTLY) outside a transaction by itself.
+        _ => {}
+    }
+    m.in_transaction |= multi_statement_tx && file.parsed.statements > 1;
+    m.up = file.parsed.ops;
+    m.errors = file.parsed.errors;
+    if let Some(down) = down {
+        m.down = down;
+    }
+    m
+}
+
+/// Where a system keeps a migration's down file.
+fn down_path(path: &str, system: System) -> Option<String> {
+    match system {
+        System::UpDownSql => Some(format!("{}.down.sql", path.trim_end_matches(".up.sql"))),
+        System::Diesel => Some(format!("{}/down.sql", dir_of(path))),
+        _ => None,
+    }
+}
+
+/// A framework migration (Rails, Django, Alembic, Knex, Sequelize, TypeORM)
+/// read from its text; `None` when the file turns out not to be one.
+fn read_framework(
     path: &str,
     system: System,
     text: &str,
     repo: &Repo<'_>,
     dialect: Dialect,
 ) -> Option<Migration> {
-    let name = name_of(path);
-    let rust_project = repo.is_sqlx(path);
     let embedded = EmbeddedSql {
         source: repo.source,
         dialect,
     };
-    let mut m = match system {
-        System::UpDownSql => {
-            let mut m = sql_migration(path, system, text, 1);
-            let no_tx = no_transaction(text);
-            m.in_transaction = !no_tx && rust_project;
-            m.multi_statement_tx = !no_tx;
-            let down = format!("{}.down.sql", path.trim_end_matches(".up.sql"));
-            m.down = down_of(repo, &down);
-            m
+    let (system, read) = match system {
+        System::Rails => (system, frameworks::rails(text, &embedded)),
+        System::Django => (system, frameworks::django(text, &embedded)),
+        System::Alembic if text.contains("revision") => {
+            (system, frameworks::alembic(text, &embedded))
         }
-        System::Diesel => {
-            let dir = dir_of(path);
-            let mut m = sql_migration(path, system, text, 1);
-            let metadata = repo
-                .source
-                .text(&format!("{dir}/metadata.toml"))
-                .unwrap_or_default();
-            m.in_transaction = !metadata
-                .replace(' ', "")
-                .contains("run_in_transaction=false");
-            m.down = down_of(repo, &format!("{dir}/down.sql"));
-            m
+        System::Knex if text.contains("MigrationInterface") => {
+            (System::TypeOrm, frameworks::typeorm(text, &embedded))
         }
-        System::Prisma => {
-            let mut m = sql_migration(path, system, text, 1);
-            m.multi_statement_tx = true;
-            m
+        System::Knex if text.contains("queryInterface") => {
+            (System::Sequelize, frameworks::sequelize(text, &embedded))
         }
-        System::Flyway => {
-            let mut m = sql_migration(path, system, text, 1);
-            // Flyway runs a script with non-transactional statements
-            // (CONCURRENTLY) outside a transaction by itself.
-            m.in_transaction = false;
-            m
-        }
-        System::PlainSql | System::Dbmate if is_dbmate(text) => dbmate(path, text),
-        System::PlainSql | System::Dbmate => {
-            let mut m = sql_migration(path, System::PlainSql, text, 1);
-            let no_tx = no_transaction(text);
-            m.in_transaction = !no_tx && rust_project;
-            m.multi_statement_tx = !no_tx;
-            m
-        }
-        System::Rails => framework(path, system, frameworks::rails(text, &embedded)),
-        System::Django => {
-            let mut m = framework(path, system, frameworks::django(text, &embedded));
-            let app = name_of(dir_of(dir_of(path)));
-            m.id = Some(format!("{app}/{}", name.trim_end_matches(".py")));
-            m
-        }
-        System::Alembic => {
-            if !text.contains("revision") {
-                return None;
-            }
-            framework(path, system, frameworks::alembic(text, &embedded))
-        }
-        System::Knex | System::Sequelize | System::TypeOrm => {
-            let (system, read) = if text.contains("MigrationInterface") {
-                (System::TypeOrm, frameworks::typeorm(text, &embedded))
-            } else if text.contains("queryInterface") {
-                (System::Sequelize, frameworks::sequelize(text, &embedded))
-            } else if text.contains("knex")
+        System::Knex
+            if text.contains("knex")
                 || text.contains("exports.up")
-                || text.contains("function up")
-            {
-                (System::Knex, frameworks::knex(text, &embedded))
-            } else {
-                return None;
-            };
-            framework(path, system, read)
+                || text.contains("function up") =>
+        {
+            (System::Knex, frameworks::knex(text, &embedded))
         }
+        _ => return None,
     };
-    (m.dir, m.version) = placement(path, system);
+    let mut m = framework(path, system, read);
+    if system == System::Django {
+        let app = name_of(dir_of(dir_of(path)));
+        m.id = Some(format!("{app}/{}", name_of(path).trim_end_matches(".py")));
+    }
     Some(m)
 }
 
@@ -459,34 +509,28 @@ fn placement(path: &str, system: System) -> (String, Option<String>) {
 /// A SQL migration outside a change-limited run's files: not read, known
 /// by its place only (for duplicate versions).
 fn unread_sql(path: &str, system: System) -> Migration {
-    let mut m = sql_migration(path, system, "", 1);
-    m.pending_sql = None;
-    (m.dir, m.version) = placement(path, system);
-    m
+    migration(path, system)
 }
 
-fn down_of(repo: &Repo<'_>, down: &str) -> Down {
-    if !repo.listed.contains(down) {
-        return Down::Missing {
-            expected: down.to_string(),
-        };
-    }
-    match repo.source.text(down) {
-        Ok(text) if statements(&text) == 0 => Down::Empty {
-            path: down.to_string(),
-        },
-        _ => Down::Present,
+/// How a migration is undone, from its down file's statement count
+/// (`None`: not in the repository).
+fn down_of(expected: String, statements: Option<Result<u32, String>>) -> Down {
+    match statements {
+        None => Down::Missing { expected },
+        Some(Ok(0)) => Down::Empty { path: expected },
+        Some(_) => Down::Present,
     }
 }
 
 /// dbmate: one file, `-- migrate:up` then `-- migrate:down`; each runs in a
-/// transaction unless its marker line says `transaction:false`.
-fn dbmate(path: &str, text: &str) -> Migration {
+/// transaction unless its marker line says `transaction:false`. The up
+/// section's text and first line come back for parsing.
+fn dbmate(path: &str, text: &str) -> (Migration, String, u32) {
     let up_at = text.find("-- migrate:up").unwrap_or(0);
     let down_at = text.find("-- migrate:down");
     let up_text = &text[up_at..down_at.unwrap_or(text.len()).max(up_at)];
     let first_line = text[..up_at].matches('\n').count() as u32 + 1;
-    let mut m = sql_migration(path, System::Dbmate, up_text, first_line);
+    let mut m = migration(path, System::Dbmate);
     let marker = up_text.lines().next().unwrap_or_default();
     m.in_transaction = !marker.replace(' ', "").contains("transaction:false");
     m.down = match down_at {
@@ -498,15 +542,11 @@ fn dbmate(path: &str, text: &str) -> Migration {
         },
         Some(_) => Down::Present,
     };
-    m
+    (m, up_text.to_string(), first_line)
 }
 
 fn framework(path: &str, system: System, read: FrameworkMigration) -> Migration {
     Migration {
-        path: path.to_string(),
-        system,
-        dir: dir_of(path).to_string(),
-        version: None,
         up: read.up,
         errors: read.errors,
         in_transaction: read.in_transaction,
@@ -516,8 +556,7 @@ fn framework(path: &str, system: System, read: FrameworkMigration) -> Migration 
         },
         id: read.id,
         depends_on: read.depends_on,
-        pending_sql: None,
-        multi_statement_tx: false,
+        ..migration(path, system)
     }
 }
 

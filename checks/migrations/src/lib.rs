@@ -122,15 +122,27 @@ struct HostSource<'a, 'b> {
 impl Source for HostSource<'_, '_> {
     fn text(&self, path: &str) -> std::result::Result<String, String> {
         let bytes = self.cx.read(path).map_err(|e| e.to_string())?;
-        if bytes[..bytes.len().min(8192)].contains(&0) {
-            return Err("a binary file".into());
-        }
-        String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "not UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
-        })
+        shipready_schema::sql::file_text(bytes).map_err(|why| format!("`{path}`: {why}"))
+    }
+
+    fn parse_files(
+        &self,
+        paths: &[&str],
+        dialect: Dialect,
+    ) -> Vec<std::result::Result<shipready_schema::sql::ParsedFile, String>> {
+        self.cx
+            .parse_sql_files(paths, dialect)
+            .into_iter()
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    fn count_statements(&self, paths: &[&str]) -> Vec<std::result::Result<u32, String>> {
+        self.cx
+            .count_statements(paths)
+            .into_iter()
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect()
     }
 
     fn parse_sql(

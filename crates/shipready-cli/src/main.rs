@@ -13,6 +13,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// The host allocates and frees many small values across threads (parsed
+// statements, search hits, file texts): mimalloc does that with fewer
+// page faults and less contention than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What a command concluded, as the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {

@@ -171,11 +171,25 @@ pub fn normalize(name: &str) -> String {
 
 /// At most 200 characters of a statement, on one line.
 pub fn excerpt(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= 200 {
-        one_line
-    } else {
-        let cut: String = one_line.chars().take(199).collect();
-        format!("{cut}…")
+    const MAX: usize = 200;
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > MAX {
+            let cut = out
+                .char_indices()
+                .nth(MAX - 1)
+                .map_or(out.len(), |(at, _)| at);
+            out.truncate(cut);
+            out.push('…');
+            return out;
+        }
     }
+    out
 }

@@ -10,8 +10,15 @@ use sqlparser::parser::Parser;
 use crate::ops::{DefaultKind, Located, Op, excerpt, normalize};
 use crate::sql::{DATA_CHANGES, Dialect, ParseError, Parsed, data_change_kind, split};
 
+/// Template syntax: `{{`, `{%`, `${` or `<%`.
 fn templated(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%") || text.contains("${") || text.contains("<%")
+    let bytes = text.as_bytes();
+    memchr::memchr3_iter(b'{', b'$', b'<', bytes).any(|i| {
+        matches!(
+            (bytes[i], bytes.get(i + 1)),
+            (b'{', Some(b'{' | b'%')) | (b'$', Some(b'{')) | (b'<', Some(b'%'))
+        )
+    })
 }
 
 /// Parse SQL whose first line is `first_line` of its file.
@@ -29,11 +36,11 @@ enum Kind {
 fn kind(text: &str) -> Kind {
     let mut words = text
         .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase);
-    let first = words.next().unwrap_or_default();
-    let second = words.next().unwrap_or_default();
-    match (first.as_str(), second.as_str()) {
+        .filter(|w| !w.is_empty());
+    let (mut first, mut second) = ([0u8; WORD], [0u8; WORD]);
+    let first = upper(words.next().unwrap_or_default(), &mut first);
+    let second = upper(words.next().unwrap_or_default(), &mut second);
+    match (first, second) {
         _ if text.starts_with('\\') => Kind::Skip,
         // Generated SQL is reported as such, whatever it is.
         _ if templated(text) => Kind::Parse,
@@ -52,15 +59,26 @@ fn kind(text: &str) -> Kind {
         ("SET", _) if text.to_ascii_lowercase().contains("lock_timeout") => {
             Kind::Known(Op::SetLockTimeout)
         }
-        _ if NOT_JUDGED.contains(&first.as_str())
-            || ["CREATE", "ALTER", "DROP"].contains(&first.as_str()) =>
-        {
+        _ if NOT_JUDGED.contains(&first) || ["CREATE", "ALTER", "DROP"].contains(&first) => {
             Kind::Skip
         }
         // Anything else (`WITH`, or not SQL at all) goes to the parser, so
         // what it cannot read is reported.
         _ => Kind::Parse,
     }
+}
+
+/// Longer than any keyword [`kind`] looks for.
+const WORD: usize = 16;
+
+/// An ASCII word in upper case, in `buf` (cut at [`WORD`] bytes, which no
+/// keyword reaches), without allocating: this runs on every statement.
+fn upper<'b>(word: &str, buf: &'b mut [u8; WORD]) -> &'b str {
+    let n = word.len().min(WORD);
+    for (to, from) in buf.iter_mut().zip(word.bytes()) {
+        *to = from.to_ascii_uppercase();
+    }
+    std::str::from_utf8(&buf[..n]).unwrap_or_default()
 }
 
 /// Statements no rule judges, by first word (`CREATE`, `ALTER` and `DROP`
@@ -155,8 +173,12 @@ pub fn parse(sql: &str, first_line: u32, dialect: Dialect) -> Parsed {
     parsed
 }
 
+/// A table's name, unqualified and lower-case.
 fn name(n: &ObjectName) -> String {
-    normalize(&n.to_string())
+    match n.0.last().and_then(|part| part.as_ident()) {
+        Some(ident) => ident.value.to_ascii_lowercase(),
+        None => normalize(&n.to_string()),
+    }
 }
 
 fn default_kind(expr: &Expr) -> DefaultKind {

@@ -48,6 +48,41 @@ pub struct Parsed {
     pub statements: u32,
 }
 
+/// A SQL file's bytes as text, or why they are not: binary (NUL bytes in
+/// the first 8 KiB) or not UTF-8.
+pub fn file_text(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err("a binary file".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// The comment lines a SQL file starts with, trimmed, at most 20 of them
+/// (`-- no-transaction`, `-- migrate:up`): what migration tools read from
+/// a file's head.
+pub fn header(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with("--"))
+        .filter(|l| !l.is_empty())
+        .take(20)
+        .map(|l| l.chars().take(200).collect())
+        .collect()
+}
+
+/// A SQL file read and parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedFile {
+    /// [`header`]
+    pub header: Vec<String>,
+    pub parsed: Parsed,
+}
+
 /// One statement of a file: its text and first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk<'a> {
@@ -61,102 +96,59 @@ pub struct Chunk<'a> {
 pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
-    let mut line = first_line;
-    let mut start: Option<(u32, usize)> = None;
-    let mut i = 0;
+    let mut lines = Lines {
+        bytes,
+        at: 0,
+        line: first_line,
+    };
     // A statement's text starts at its first character of code: comments
     // before it are not part of it.
-    let push = |at: Option<(u32, usize)>, to: usize, out: &mut Vec<Chunk<'a>>| {
-        if let Some((line, from)) = at {
-            let text = sql[from..to].trim();
+    let mut push = |from: Option<usize>, to: usize, out: &mut Vec<Chunk<'a>>| {
+        if let Some(from) = from {
+            let text = sql[from..to].trim_end();
             if !text.is_empty() {
-                out.push(Chunk { line, text });
+                out.push(Chunk {
+                    line: lines.line_at(from),
+                    text,
+                });
             }
         }
     };
+    let mut start: Option<usize> = None;
+    let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        match b {
-            b'\n' => {
-                line += 1;
-                i += 1;
+        match (b, bytes.get(i + 1)) {
+            (b'-', Some(b'-')) => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |p| i + p);
                 continue;
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    if bytes[i] == b'\n' {
-                        line += 1;
-                    }
-                    i += 1;
-                }
-                i += 2;
+            (b'/', Some(b'*')) => {
+                i = memchr::memmem::find(&bytes[i + 2..], b"*/")
+                    .map_or(bytes.len(), |p| i + 2 + p + 2);
                 continue;
             }
             _ => {}
         }
-        if !b.is_ascii_whitespace() && start.is_none() {
-            start = Some((line, i));
+        if start.is_none() {
+            if b.is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            start = Some(i);
         }
         match b {
-            b'\'' | b'"' | b'`' => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'\n' {
-                        line += 1;
-                    }
-                    if bytes[i] == b {
-                        if bytes.get(i + 1) == Some(&b) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    if bytes[i] == b'\\' && b == b'\'' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'$' => {
-                // `$tag$ … $tag$` (Postgres function bodies).
-                let tag_end = bytes[i + 1..]
-                    .iter()
-                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-                    .map(|p| i + 1 + p);
-                match tag_end {
-                    Some(e) if bytes[e] == b'$' => {
-                        let tag = &sql[i..=e];
-                        match sql[e + 1..].find(tag) {
-                            Some(close) => {
-                                let end = e + 1 + close + tag.len();
-                                line += sql[i..end].matches('\n').count() as u32;
-                                i = end;
-                            }
-                            None => i = bytes.len(),
-                        }
-                    }
-                    _ => i += 1,
-                }
-            }
+            b'\'' | b'"' | b'`' => i = after_quoted(bytes, i),
+            b'$' => i = after_dollar_quoted(sql, i),
             b';' => {
                 push(start.take(), i, &mut out);
                 i += 1;
             }
             _ => {
+                // Skip a run of ordinary bytes at once.
                 i += 1;
-                // Inside a statement, skip a run of ordinary bytes at once.
-                if start.is_some() {
-                    while i < bytes.len() && !SPECIAL[bytes[i] as usize] {
-                        i += 1;
-                    }
+                while i < bytes.len() && !SPECIAL[bytes[i] as usize] {
+                    i += 1;
                 }
             }
         }
@@ -165,10 +157,75 @@ pub fn split<'a>(sql: &'a str, first_line: u32) -> Vec<Chunk<'a>> {
     out
 }
 
-/// Bytes that can start a line, comment, quote, `$tag$` or end a statement.
+/// Line numbers of byte offsets, asked in increasing order.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u32,
+}
+
+impl Lines<'_> {
+    fn line_at(&mut self, pos: usize) -> u32 {
+        self.line += self.bytes[self.at..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        self.at = pos;
+        self.line
+    }
+}
+
+/// The offset after the quoted string opening at `i` (`'…'`, `"…"`,
+/// `` `…` ``; a doubled quote stays inside, as does a backslash-escaped
+/// one in single quotes).
+fn after_quoted(bytes: &[u8], i: usize) -> usize {
+    let quote = bytes[i];
+    let mut j = i + 1;
+    loop {
+        let next = if quote == b'\'' {
+            memchr::memchr2(quote, b'\\', &bytes[j..])
+        } else {
+            memchr::memchr(quote, &bytes[j..])
+        };
+        let Some(p) = next.map(|p| j + p) else {
+            return bytes.len();
+        };
+        // A backslash escape, or a doubled quote: still inside.
+        if bytes[p] == b'\\' || bytes.get(p + 1) == Some(&quote) {
+            j = p + 2;
+        } else {
+            return p + 1;
+        }
+        if j >= bytes.len() {
+            return bytes.len();
+        }
+    }
+}
+
+/// The offset after a `$tag$ … $tag$` body (Postgres function bodies)
+/// opening at `i`, or after the `$` when it opens none.
+fn after_dollar_quoted(sql: &str, i: usize) -> usize {
+    let bytes = sql.as_bytes();
+    let tag_end = bytes[i + 1..]
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map(|p| i + 1 + p);
+    match tag_end {
+        Some(e) if bytes[e] == b'$' => {
+            let tag = &sql[i..=e];
+            match memchr::memmem::find(&bytes[e + 1..], tag.as_bytes()) {
+                Some(close) => e + 1 + close + tag.len(),
+                None => bytes.len(),
+            }
+        }
+        _ => i + 1,
+    }
+}
+
+/// Bytes that can start a comment, quote, `$tag$` or end a statement.
 const SPECIAL: [bool; 256] = {
     let mut table = [false; 256];
-    let special = b"\n'\"`$;-/";
+    let special = b"'\"`$;-/";
     let mut k = 0;
     while k < special.len() {
         table[special[k] as usize] = true;

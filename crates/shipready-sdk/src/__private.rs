@@ -19,7 +19,7 @@ pub mod bindings {
 }
 
 use bindings::shipready::check::{findings, history, log, repo, search, sql, types as wit};
-use shipready_schema::sql::{Dialect, ParseError, Parsed};
+use shipready_schema::sql::{Dialect, ParseError, Parsed, ParsedFile};
 use shipready_schema::{DefaultKind, Located, Op};
 
 /// The real host, reached through the component's imports.
@@ -80,34 +80,35 @@ impl Host for WasmHost {
                 first_line: *line,
             })
             .collect();
-        let dialect = match dialect {
-            Dialect::Postgres => sql::Dialect::Postgres,
-            Dialect::MySql => sql::Dialect::Mysql,
-            Dialect::Sqlite => sql::Dialect::Sqlite,
-        };
-        sql::parse(&sources, dialect)
+        sql::parse(&sources, wit_dialect(dialect))
             .into_iter()
-            .map(|p| Parsed {
-                statements: p.count,
-                ops: p
-                    .statements
-                    .into_iter()
-                    .map(|s| Located {
-                        line: s.line,
-                        text: s.text,
-                        op: op(s.op),
-                    })
-                    .collect(),
-                errors: p
-                    .errors
-                    .into_iter()
-                    .map(|e| ParseError {
-                        line: e.line,
-                        message: e.message,
-                        templated: e.templated,
-                    })
-                    .collect(),
+            .map(parsed)
+            .collect()
+    }
+
+    fn parse_sql_files(
+        &self,
+        paths: &[&str],
+        dialect: Dialect,
+    ) -> Vec<Result<ParsedFile, HostError>> {
+        let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        sql::parse_files(&paths, wit_dialect(dialect))
+            .into_iter()
+            .map(|r| {
+                r.map(|f| ParsedFile {
+                    header: f.header,
+                    parsed: parsed(f.parsed),
+                })
+                .map_err(host_error)
             })
+            .collect()
+    }
+
+    fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {
+        let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        sql::count_statements(&paths)
+            .into_iter()
+            .map(|r| r.map_err(host_error))
             .collect()
     }
 
@@ -360,5 +361,37 @@ fn finding(f: Finding) -> wit::Finding {
         evidence: f.evidence,
         remediation: f.remediation,
         fingerprint: f.fingerprint,
+    }
+}
+
+fn wit_dialect(dialect: Dialect) -> sql::Dialect {
+    match dialect {
+        Dialect::Postgres => sql::Dialect::Postgres,
+        Dialect::MySql => sql::Dialect::Mysql,
+        Dialect::Sqlite => sql::Dialect::Sqlite,
+    }
+}
+
+fn parsed(p: sql::Parsed) -> Parsed {
+    Parsed {
+        statements: p.count,
+        ops: p
+            .statements
+            .into_iter()
+            .map(|s| Located {
+                line: s.line,
+                text: s.text,
+                op: op(s.op),
+            })
+            .collect(),
+        errors: p
+            .errors
+            .into_iter()
+            .map(|e| ParseError {
+                line: e.line,
+                message: e.message,
+                templated: e.templated,
+            })
+            .collect(),
     }
 }

@@ -184,6 +184,27 @@ impl<'a> Cx<'a> {
         self.host.parse_sql(sources, dialect)
     }
 
+    /// Read and parse repository files in the host, natively and in
+    /// parallel, without their text passing through the check (needs
+    /// [`Capability::Repo`]): the cheap way to read many SQL files. One
+    /// answer per path, in order; a file that is not SQL text (binary, not
+    /// UTF-8, over the size limit) is an error saying why.
+    pub fn parse_sql_files(
+        &self,
+        paths: &[&str],
+        dialect: shipready_schema::sql::Dialect,
+    ) -> Vec<Result<shipready_schema::sql::ParsedFile, HostError>> {
+        self.host.parse_sql_files(paths, dialect)
+    }
+
+    /// How many SQL statements each repository file holds, split by the
+    /// host and parsed not at all (needs [`Capability::Repo`]): enough to
+    /// tell an empty file from one that does something. Errors as in
+    /// [`Cx::parse_sql_files`].
+    pub fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {
+        self.host.count_statements(paths)
+    }
+
     pub fn log(&self, level: Level, message: &str) {
         self.host.log(level, message)
     }

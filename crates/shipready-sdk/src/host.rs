@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::{Capability, Finding};
-use shipready_schema::sql::{Dialect, Parsed};
+use shipready_schema::sql::{Dialect, Parsed, ParsedFile};
 
 /// What kind of content a file holds, as classified by the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +205,14 @@ pub trait Host {
     /// Parse SQL texts `(text, first line in its file)` into schema
     /// operations, in order.
     fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<Parsed>;
+    /// Read and parse repository files in the host, one answer per path.
+    fn parse_sql_files(
+        &self,
+        paths: &[&str],
+        dialect: Dialect,
+    ) -> Vec<Result<ParsedFile, HostError>>;
+    /// How many statements each file holds, parsing none.
+    fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>>;
     fn log(&self, level: Level, message: &str);
     /// Hand a batch of findings to the host.
     fn report(&self, batch: Vec<Finding>);

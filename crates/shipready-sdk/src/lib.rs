@@ -30,7 +30,7 @@ pub use rule::{Capability, Rule, Severity};
 pub use shipready_schema as schema;
 
 /// The WIT package version of `wit/check.wit` this SDK is built against.
-pub const CONTRACT_VERSION: &str = "0.3.0";
+pub const CONTRACT_VERSION: &str = "0.4.0";
 
 /// Why a check could not complete. Becomes an `error` item in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]

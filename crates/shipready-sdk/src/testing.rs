@@ -150,6 +150,12 @@ impl Granted<'_> {
         })
     }
 
+    /// A file as SQL text, as the host's `sql` service reads it.
+    fn sql_text(&self, path: &str) -> Result<String, HostError> {
+        shipready_schema::sql::file_text(self.read(path)?)
+            .map_err(|why| HostError::Io(format!("`{path}`: {why}")))
+    }
+
     fn matching(&self, globs: &[&str]) -> Result<Vec<(&String, &Vec<u8>)>, HostError> {
         let set = glob_set(globs)?;
         Ok(self
@@ -273,6 +279,31 @@ impl Host for Granted<'_> {
         sources
             .iter()
             .map(|(text, line)| shipready_schema::sql::parse(text, *line, dialect))
+            .collect()
+    }
+
+    fn parse_sql_files(
+        &self,
+        paths: &[&str],
+        dialect: shipready_schema::sql::Dialect,
+    ) -> Vec<Result<shipready_schema::sql::ParsedFile, HostError>> {
+        use shipready_schema::sql;
+        paths
+            .iter()
+            .map(|path| {
+                let text = self.sql_text(path)?;
+                Ok(sql::ParsedFile {
+                    header: sql::header(&text),
+                    parsed: sql::parse(&text, 1, dialect),
+                })
+            })
+            .collect()
+    }
+
+    fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {
+        paths
+            .iter()
+            .map(|path| Ok(shipready_schema::sql::split(&self.sql_text(path)?, 1).len() as u32))
             .collect()
     }
 

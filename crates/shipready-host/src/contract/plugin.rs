@@ -6,7 +6,7 @@ use shipready_report::RuleInfo;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-use super::{PACKAGE, SUPPORTED, v0_1, v0_2, v0_3};
+use super::{PACKAGE, SUPPORTED, v0_1, v0_2, v0_3, v0_4};
 use crate::runner::Capability;
 use crate::sandbox::State;
 
@@ -35,12 +35,14 @@ pub(crate) enum Pre {
     V0_1(v0_1::PluginPre<State>),
     V0_2(v0_2::PluginPre<State>),
     V0_3(v0_3::PluginPre<State>),
+    V0_4(v0_4::PluginPre<State>),
 }
 
 pub(crate) enum Plugin {
     V0_1(v0_1::Plugin),
     V0_2(v0_2::Plugin),
     V0_3(v0_3::Plugin),
+    V0_4(v0_4::Plugin),
 }
 
 /// The contract version a component is built against, or why it cannot be
@@ -74,6 +76,7 @@ pub(crate) fn version_of(
         }
     }
     for (export, version) in [
+        (v0_4::CHECK_EXPORT, v0_4::VERSION),
         (v0_3::CHECK_EXPORT, v0_3::VERSION),
         (v0_2::CHECK_EXPORT, v0_2::VERSION),
         (v0_1::CHECK_EXPORT, v0_1::VERSION),
@@ -84,7 +87,13 @@ pub(crate) fn version_of(
     }
     Err(format!(
         "not a shipready check: the component exports none of {} (build it with shipready-sdk's `export!`)",
-        [v0_3::CHECK_EXPORT, v0_2::CHECK_EXPORT, v0_1::CHECK_EXPORT].join(", ")
+        [
+            v0_4::CHECK_EXPORT,
+            v0_3::CHECK_EXPORT,
+            v0_2::CHECK_EXPORT,
+            v0_1::CHECK_EXPORT
+        ]
+        .join(", ")
     ))
 }
 
@@ -98,7 +107,8 @@ impl Pre {
         Ok(match version {
             v0_1::VERSION => Pre::V0_1(v0_1::PluginPre::new(pre)?),
             v0_2::VERSION => Pre::V0_2(v0_2::PluginPre::new(pre)?),
-            _ => Pre::V0_3(v0_3::PluginPre::new(pre)?),
+            v0_3::VERSION => Pre::V0_3(v0_3::PluginPre::new(pre)?),
+            _ => Pre::V0_4(v0_4::PluginPre::new(pre)?),
         })
     }
 
@@ -107,6 +117,7 @@ impl Pre {
             Pre::V0_1(p) => Plugin::V0_1(p.instantiate(store)?),
             Pre::V0_2(p) => Plugin::V0_2(p.instantiate(store)?),
             Pre::V0_3(p) => Plugin::V0_3(p.instantiate(store)?),
+            Pre::V0_4(p) => Plugin::V0_4(p.instantiate(store)?),
         })
     }
 }
@@ -168,6 +179,7 @@ impl Plugin {
             Plugin::V0_1(p) => described!(v0_1, p.shipready_check_check().call_describe(store)?),
             Plugin::V0_2(p) => described!(v0_2, p.shipready_check_check().call_describe(store)?),
             Plugin::V0_3(p) => described!(v0_3, p.shipready_check_check().call_describe(store)?),
+            Plugin::V0_4(p) => described!(v0_4, p.shipready_check_check().call_describe(store)?),
         })
     }
 
@@ -181,6 +193,7 @@ impl Plugin {
             Plugin::V0_1(p) => run_with!(v0_1, p, store, ctx),
             Plugin::V0_2(p) => run_with!(v0_2, p, store, ctx),
             Plugin::V0_3(p) => run_with!(v0_3, p, store, ctx, changed_files),
+            Plugin::V0_4(p) => run_with!(v0_4, p, store, ctx, changed_files),
         }
     }
 }
