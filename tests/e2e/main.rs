@@ -7,6 +7,7 @@
 mod cli;
 mod gating;
 mod history;
+mod live;
 mod migrations;
 mod repos;
 mod sandbox;

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod live;
+
 include!(concat!(env!("OUT_DIR"), "/plugins.rs"));
 
 /// The component built from `tests/plugins/<name>` (package `plugin-<name>`).

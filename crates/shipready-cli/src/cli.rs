@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use shipready_host::services::http::HttpLimits;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -125,8 +126,22 @@ pub struct RunArgs {
     pub profile: Profile,
 
     /// The deployed site's origin (https://app.example.com). Repeatable.
+    /// Requests go only to these origins (and, for https, to plain http on
+    /// port 80 to see that it redirects).
     #[arg(long = "url", value_name = "URL")]
     pub urls: Vec<String>,
+
+    /// Requests the live checks may send to one --url origin, redirects included.
+    #[arg(long, value_name = "N", default_value_t = HttpLimits::default().max_requests_per_origin)]
+    pub http_max_requests: u32,
+
+    /// Seconds one request to a --url target may take, from connect to last byte.
+    #[arg(long, value_name = "SECONDS", default_value_t = HttpLimits::default().timeout.as_secs_f64())]
+    pub http_timeout: f64,
+
+    /// Body bytes kept of one answer from a --url target (the rest is not downloaded): bytes, or with K, M.
+    #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = parse_size)]
+    pub http_max_body: u64,
 
     /// Run only these checks (ids, comma-separated or repeated).
     #[arg(long, value_name = "CHECK", value_delimiter = ',')]

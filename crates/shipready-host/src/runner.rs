@@ -31,16 +31,23 @@ pub enum Capability {
     Repo,
     Search,
     History,
+    Http,
 }
 
 impl Capability {
-    pub const ALL: &[Capability] = &[Capability::Repo, Capability::Search, Capability::History];
+    pub const ALL: &[Capability] = &[
+        Capability::Repo,
+        Capability::Search,
+        Capability::History,
+        Capability::Http,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Capability::Repo => "repo",
             Capability::Search => "search",
             Capability::History => "history",
+            Capability::Http => "http",
         }
     }
 
@@ -114,6 +121,9 @@ pub struct RunOptions {
     /// Limit the run to a change: the files changed (`--since` in the
     /// `merge` profile). Checks are told, and `search.changed-files` obeys.
     pub changed: Option<Arc<BTreeSet<String>>>,
+    /// The client for the `--url` targets, shared by every check of the run
+    /// (one request budget per origin).
+    pub http: Option<Arc<crate::services::http::HttpService>>,
 }
 
 impl Default for RunOptions {
@@ -129,6 +139,7 @@ impl Default for RunOptions {
             settings: Vec::new(),
             history: None,
             changed: None,
+            http: None,
         }
     }
 }
@@ -373,6 +384,7 @@ impl Runner {
             .collect();
         store.data_mut().info = info.clone();
         store.data_mut().changed = opts.changed.clone();
+        store.data_mut().http = opts.http.clone();
 
         let ctx = RunContext {
             profile: opts.profile.clone(),

@@ -25,6 +25,8 @@ pub(crate) struct State {
     pub history: Option<Arc<HistorySource>>,
     /// The files of a change-limited run (`search.changed-files`).
     pub changed: Option<Arc<BTreeSet<String>>>,
+    /// The run's client for its `--url` targets.
+    pub http: Option<Arc<crate::services::http::HttpService>>,
     pub limits: Limits,
     pub logs: Vec<String>,
     log_bytes: usize,
@@ -61,6 +63,7 @@ impl State {
             repo,
             history,
             changed: None,
+            http: None,
             limits,
             logs: Vec::new(),
             log_bytes: 0,

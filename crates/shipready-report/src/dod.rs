@@ -419,6 +419,7 @@ mod tests {
             is_git,
             urls: vec![],
             history: None,
+            live: None,
         }
     }
 

@@ -311,6 +311,17 @@ pub struct Target {
     /// What the git history scan covered; absent when no check asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<HistoryScan>,
+    /// What the live checks sent to the `--url` targets; absent without `--url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveScan>,
+}
+
+/// The requests the host sent to the live targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct LiveScan {
+    /// HTTP requests, redirects included, across every check of the run.
+    pub requests: u32,
 }
 
 /// The git history as the host scanned it.

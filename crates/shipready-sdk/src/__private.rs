@@ -5,7 +5,10 @@ use crate::{
     Capability, Check, CheckError, CommitInfo, Context, Cx, FileInfo, FileKind, Finding,
     HistoryHit, HistoryHits, HistoryScope, Hit, Hits, ListedFile,
 };
-use crate::{Host, HostError, Level, Location, Pattern, Severity};
+use crate::{
+    Host, HostError, HttpError, HttpHop, HttpMethod, HttpRequest, HttpResponse, Level, Location,
+    Pattern, Severity,
+};
 
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
@@ -18,7 +21,7 @@ pub mod bindings {
     });
 }
 
-use bindings::shipready::check::{findings, history, log, repo, search, sql, types as wit};
+use bindings::shipready::check::{findings, history, http, log, repo, search, sql, types as wit};
 use shipready_schema::sql::{Dialect, ParseError, Parsed, ParsedFile};
 use shipready_schema::{DefaultKind, Located, Op};
 
@@ -100,6 +103,62 @@ impl Host for WasmHost {
                     parsed: parsed(f.parsed),
                 })
                 .map_err(host_error)
+            })
+            .collect()
+    }
+
+    fn http_send(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>> {
+        let requests: Vec<http::Request> = requests
+            .iter()
+            .map(|r| http::Request {
+                method: match r.method {
+                    HttpMethod::Get => http::Method::Get,
+                    HttpMethod::Head => http::Method::Head,
+                    HttpMethod::Options => http::Method::Options,
+                },
+                url: r.url.clone(),
+                headers: r
+                    .headers
+                    .iter()
+                    .map(|(name, value)| http::Header {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+                    .collect(),
+                follow_redirects: r.follow_redirects,
+            })
+            .collect();
+        http::send(&requests)
+            .into_iter()
+            .map(|r| {
+                r.map(|r| HttpResponse {
+                    url: r.url,
+                    status: r.status,
+                    headers: r.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+                    body: r.body,
+                    truncated: r.truncated,
+                    redirects: r
+                        .redirects
+                        .into_iter()
+                        .map(|h| HttpHop {
+                            url: h.url,
+                            status: h.status,
+                            location: h.location,
+                        })
+                        .collect(),
+                    off_origin: r.off_origin,
+                    elapsed_ms: r.elapsed_ms,
+                })
+                .map_err(|e| match e {
+                    http::HttpError::Refused(m) => HttpError::Refused(m),
+                    http::HttpError::Dns(m) => HttpError::Dns(m),
+                    http::HttpError::Connect(m) => HttpError::Connect(m),
+                    http::HttpError::Timeout(m) => HttpError::Timeout(m),
+                    http::HttpError::Protocol(m) => HttpError::Protocol(m),
+                    http::HttpError::Redirects(m) => HttpError::Redirects(m),
+                    http::HttpError::Budget(m) => HttpError::Budget(m),
+                    http::HttpError::NotGranted => HttpError::NotGranted,
+                })
             })
             .collect()
     }
@@ -277,6 +336,7 @@ fn host_error(e: wit::HostError) -> HostError {
             wit::Capability::Repo => Capability::Repo,
             wit::Capability::Search => Capability::Search,
             wit::Capability::History => Capability::History,
+            wit::Capability::Http => Capability::Http,
         }),
         wit::HostError::Invalid(m) => HostError::Invalid(m),
         wit::HostError::Io(m) => HostError::Io(m),
@@ -307,6 +367,7 @@ pub fn describe<C: Check>() -> wit::CheckInfo {
                 Capability::Repo => wit::Capability::Repo,
                 Capability::Search => wit::Capability::Search,
                 Capability::History => wit::Capability::History,
+                Capability::Http => wit::Capability::Http,
             })
             .collect(),
         rules: info

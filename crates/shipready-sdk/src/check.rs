@@ -205,6 +205,18 @@ impl<'a> Cx<'a> {
         self.host.count_statements(paths)
     }
 
+    /// Send requests to the live targets given with `--url` (needs
+    /// [`Capability::Http`]): the host sends them concurrently, within its
+    /// bounds (requests per origin, time per request, body bytes kept),
+    /// only to those origins, and follows redirects only within them.
+    /// One answer per request, in order.
+    pub fn http_send(
+        &self,
+        requests: &[crate::HttpRequest],
+    ) -> Vec<Result<crate::HttpResponse, crate::HttpError>> {
+        self.host.http_send(requests)
+    }
+
     pub fn log(&self, level: Level, message: &str) {
         self.host.log(level, message)
     }

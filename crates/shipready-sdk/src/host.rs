@@ -36,6 +36,137 @@ pub struct ListedFile {
     pub language: Option<String>,
 }
 
+/// An HTTP method the host sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    Get,
+    Head,
+    Options,
+}
+
+/// A request to one of the run's live targets ([`crate::Cx::http_send`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: HttpMethod,
+    /// An absolute URL on an origin given with `--url`.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// Follow redirects that stay on the allowed origins (at most 5).
+    pub follow_redirects: bool,
+}
+
+impl HttpRequest {
+    /// `GET url`, following same-origin redirects.
+    pub fn get(url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: HttpMethod::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            follow_redirects: true,
+        }
+    }
+
+    /// The same request with another method.
+    pub fn method(mut self, method: HttpMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// The same request with one more header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The same request, redirects not followed.
+    pub fn no_redirects(mut self) -> Self {
+        self.follow_redirects = false;
+        self
+    }
+}
+
+/// One answer on the way to the final response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpHop {
+    pub url: String,
+    pub status: u16,
+    pub location: Option<String>,
+}
+
+/// What a live target answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The URL that gave this response (after the redirects followed).
+    pub url: String,
+    pub status: u16,
+    /// Lower-case names; a repeated header (`set-cookie`) is repeated.
+    pub headers: Vec<(String, String)>,
+    /// The start of the body, at most the host's limit.
+    pub body: Vec<u8>,
+    /// The body was longer than `body`.
+    pub truncated: bool,
+    pub redirects: Vec<HttpHop>,
+    /// A redirect leaving the allowed origins: reported, not followed.
+    pub off_origin: Option<String>,
+    pub elapsed_ms: u32,
+}
+
+impl HttpResponse {
+    /// The first value of a header (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header (any case), in order.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpError {
+    /// Not an allowed origin, or not a URL: nothing was sent.
+    Refused(String),
+    Dns(String),
+    Connect(String),
+    Timeout(String),
+    /// The answer was not HTTP, or the TLS handshake failed.
+    Protocol(String),
+    /// A redirect loop, or too many redirects.
+    Redirects(String),
+    /// The origin's request budget is spent.
+    Budget(String),
+    /// The check did not declare [`Capability::Http`], or the user denied it.
+    NotGranted,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::Refused(m) => write!(f, "not sent: {m}"),
+            HttpError::Dns(m) => write!(f, "DNS failure: {m}"),
+            HttpError::Connect(m) => write!(f, "connection failed: {m}"),
+            HttpError::Timeout(m) => write!(f, "timed out: {m}"),
+            HttpError::Protocol(m) => write!(f, "protocol error: {m}"),
+            HttpError::Redirects(m) => write!(f, "redirects: {m}"),
+            HttpError::Budget(m) => write!(f, "request budget spent: {m}"),
+            HttpError::NotGranted => write!(f, "capability http not granted"),
+        }
+    }
+}
+
 /// The last component of a `/`-separated path.
 fn name_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -213,6 +344,8 @@ pub trait Host {
     ) -> Vec<Result<ParsedFile, HostError>>;
     /// How many statements each file holds, parsing none.
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>>;
+    /// Send requests to the live targets, one answer per request.
+    fn http_send(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>>;
     fn log(&self, level: Level, message: &str);
     /// Hand a batch of findings to the host.
     fn report(&self, batch: Vec<Finding>);

@@ -23,7 +23,8 @@ pub use check::{Check, CheckInfo, Context, Cx, Outcome};
 pub use finding::{Finding, Location, NotApplicable, Span};
 pub use host::{
     CommitInfo, FileInfo, FileKind, HistoryHit, HistoryHits, HistoryScope, Hit, Hits, Host,
-    HostError, Level, ListedFile, Pattern,
+    HostError, HttpError, HttpHop, HttpMethod, HttpRequest, HttpResponse, Level, ListedFile,
+    Pattern,
 };
 pub use rule::{Capability, Rule, Severity};
 /// Schema operations and SQL parse results ([`Cx::parse_sql`]).

@@ -19,6 +19,8 @@ pub enum Capability {
     Search,
     /// Search the git history: every blob once, with the commit that brought it.
     History,
+    /// Send requests to the live URLs given with `--url`.
+    Http,
 }
 
 /// One rule a check decides: an id namespaced by the check, a title, a default

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 
 use crate::{
     Capability, Check, CommitInfo, Context, Cx, FileInfo, FileKind, Finding, HistoryHit,
-    HistoryHits, HistoryScope, Hit, Hits, Host, HostError, Level, ListedFile, NotApplicable,
-    Outcome, Pattern, Result,
+    HistoryHits, HistoryScope, Hit, Hits, Host, HostError, HttpError, HttpMethod, HttpRequest,
+    HttpResponse, Level, ListedFile, NotApplicable, Outcome, Pattern, Result,
 };
 
 /// An in-memory target.
@@ -26,6 +26,8 @@ pub struct FakeRepo {
     /// Past contents: path, text, the commit that introduced it.
     history: Vec<(String, String, CommitInfo)>,
     shallow: bool,
+    /// Canned answers of the live targets: method, URL, answer.
+    http: Vec<(HttpMethod, String, Result<HttpResponse, HttpError>)>,
 }
 
 impl FakeRepo {
@@ -68,6 +70,24 @@ impl FakeRepo {
         let mut paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
         paths.sort();
         self.ctx.changed_files = Some(paths);
+        self
+    }
+
+    /// A live target (`--url`) the check is given.
+    pub fn url(mut self, url: &str) -> Self {
+        self.ctx.urls.push(url.to_string());
+        self
+    }
+
+    /// What the live targets answer to `method url` (a request nothing is
+    /// canned for fails to connect).
+    pub fn answer(
+        mut self,
+        method: HttpMethod,
+        url: &str,
+        answer: Result<HttpResponse, HttpError>,
+    ) -> Self {
+        self.http.push((method, url.to_string(), answer));
         self
     }
 
@@ -296,6 +316,31 @@ impl Host for Granted<'_> {
                     header: sql::header(&text),
                     parsed: sql::parse(&text, 1, dialect),
                 })
+            })
+            .collect()
+    }
+
+    fn http_send(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>> {
+        if !self.granted.contains(&Capability::Http) {
+            return requests
+                .iter()
+                .map(|_| Err(HttpError::NotGranted))
+                .collect();
+        }
+        requests
+            .iter()
+            .map(|r| {
+                self.repo
+                    .http
+                    .iter()
+                    .find(|(m, u, _)| *m == r.method && *u == r.url)
+                    .map(|(_, _, answer)| answer.clone())
+                    .unwrap_or_else(|| {
+                        Err(HttpError::Connect(format!(
+                            "nothing canned for {:?} {}",
+                            r.method, r.url
+                        )))
+                    })
             })
             .collect()
     }

@@ -11,10 +11,11 @@ use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use shipready_host::services::diff::Changes;
 use shipready_host::services::history::HistorySource;
+use shipready_host::services::http::{HttpLimits, HttpService};
 use shipready_host::{Capability, IndexOptions, Limits, RepoIndex, RunOptions};
 use shipready_report::baseline::Baseline;
 use shipready_report::render::{self, Format, Style};
-use shipready_report::{Definition, HistoryScan, Location, Report, ScanStats, Target};
+use shipready_report::{Definition, HistoryScan, LiveScan, Location, Report, ScanStats, Target};
 
 use crate::Exit;
 use crate::cli::{BaselineArgs, CheckArgs, ColorChoice, OutputFormat, Profile, RunArgs};
@@ -139,6 +140,19 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         options.changed = Some(Arc::new(changes.files.keys().cloned().collect()));
     }
 
+    let http = (!args.urls.is_empty()).then(|| {
+        Arc::new(HttpService::new(
+            &args.urls,
+            HttpLimits {
+                max_requests_per_origin: args.http_max_requests,
+                timeout: Duration::from_secs_f64(args.http_timeout.max(0.001)),
+                max_body_bytes: args.http_max_body as usize,
+                ..HttpLimits::default()
+            },
+        ))
+    });
+    options.http = http.clone();
+
     let runner = super::runner(&args.plugins)?;
     let progress = progress_bar(args, sources.len());
     let verbose = args.verbose;
@@ -182,6 +196,9 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         is_git: repo.as_ref().is_some_and(|r| r.is_git()),
         urls: args.urls.clone(),
         history: history_scan(history.as_deref(), repo.as_deref()),
+        live: http.map(|h| LiveScan {
+            requests: h.requests_made(),
+        }),
     };
     let stats = repo.as_ref().map_or(ScanStats::default(), |r| r.stats());
     Ok(Report::assemble(
@@ -275,13 +292,6 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-        }
-    }
-    for url in &args.urls {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            bail!(
-                "--url {url}: give an origin with its scheme, for example https://app.example.com"
-            );
         }
     }
     let defaults = RunOptions::default();

@@ -210,6 +210,10 @@ macro_rules! common_host {
 /// locations, the `history` capability. Expanded after [`common_host!`].
 macro_rules! history_host {
     () => {
+        history_host!(capabilities {});
+    };
+    // A newer version's extra capabilities go in the braces.
+    (capabilities { $($cap:ident),* }) => {
         use shipready_report::{Location, Span};
 
         use crate::services::history::{HistoryHit, Scope};
@@ -241,6 +245,7 @@ macro_rules! history_host {
                 types::Capability::Repo => Capability::Repo,
                 types::Capability::Search => Capability::Search,
                 types::Capability::History => Capability::History,
+                $(types::Capability::$cap => Capability::$cap,)*
             }
         }
 
@@ -249,6 +254,11 @@ macro_rules! history_host {
                 Capability::Repo => types::Capability::Repo,
                 Capability::Search => types::Capability::Search,
                 Capability::History => types::Capability::History,
+                $(Capability::$cap => types::Capability::$cap,)*
+                // A later version's capability: a check of this version
+                // cannot call its service, so is never denied it.
+                #[allow(unreachable_patterns)]
+                _ => types::Capability::Repo,
             }
         }
 
@@ -319,9 +329,9 @@ macro_rules! history_host {
 /// imports its `sql` bindings.
 macro_rules! since_0_3_host {
     () => {
-        since_0_3_host!(sql {});
+        since_0_3_host!(capabilities {} sql {});
     };
-    (sql { $($sql_extra:tt)* }) => {
+    (capabilities { $($cap:ident),* } sql { $($sql_extra:tt)* }) => {
         common_host!(
             repo {
                 fn paths(&mut self, globs: Vec<String>) -> Result<Vec<repo::ListedFile>, types::HostError> {
@@ -349,7 +359,7 @@ macro_rules! since_0_3_host {
             }
         );
 
-        history_host!();
+        history_host!(capabilities { $($cap),* });
 
         /// The 0.2.0 interfaces plus `sql` (pure computation, so not behind
         /// a capability, except what reads the repository).

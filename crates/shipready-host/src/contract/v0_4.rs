@@ -7,7 +7,9 @@ wasmtime::component::bindgen!({
 });
 
 pub use shipready::check::types;
-use shipready::check::{history, log, repo, search as search_wit, sql};
+use shipready::check::{history, http, log, repo, search as search_wit, sql};
+
+use crate::services::http as service;
 
 pub const VERSION: &str = "0.4.0";
 /// The interface a check of this version exports.
@@ -15,6 +17,7 @@ pub const CHECK_EXPORT: &str = "shipready:check/check@0.4.0";
 const FINDINGS_IMPORT: &str = "shipready:check/findings@0.4.0";
 
 since_0_3_host!(
+    capabilities { Http }
     sql {
         fn parse_files(
             &mut self,
@@ -57,5 +60,81 @@ fn refused<T>(d: Denied, paths: &[String]) -> Vec<Result<T, types::HostError>> {
 }
 
 pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
-    add_0_3_to_linker(linker)
+    add_0_3_to_linker(linker)?;
+    http::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+}
+
+impl http::Host for State {
+    fn send(
+        &mut self,
+        requests: Vec<http::Request>,
+    ) -> Vec<Result<http::Response, http::HttpError>> {
+        let Some(client) = self
+            .http
+            .clone()
+            .filter(|_| self.granted.contains(&Capability::Http))
+        else {
+            return requests
+                .iter()
+                .map(|_| Err(http::HttpError::NotGranted))
+                .collect();
+        };
+        let requests: Vec<service::Request> = requests
+            .into_iter()
+            .map(|r| service::Request {
+                method: match r.method {
+                    http::Method::Get => service::Method::Get,
+                    http::Method::Head => service::Method::Head,
+                    http::Method::Options => service::Method::Options,
+                },
+                url: r.url,
+                headers: r.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+                follow_redirects: r.follow_redirects,
+            })
+            .collect();
+        client
+            .send(&requests)
+            .into_iter()
+            .map(|r| r.map(wit_response).map_err(wit_http_error))
+            .collect()
+    }
+}
+
+fn wit_response(r: service::Response) -> http::Response {
+    let headers = |h: Vec<(String, String)>| {
+        h.into_iter()
+            .map(|(name, value)| http::Header { name, value })
+            .collect()
+    };
+    http::Response {
+        url: r.url,
+        status: r.status,
+        headers: headers(r.headers),
+        body: r.body,
+        truncated: r.truncated,
+        redirects: r
+            .redirects
+            .into_iter()
+            .map(|h| http::Hop {
+                url: h.url,
+                status: h.status,
+                location: h.location,
+            })
+            .collect(),
+        off_origin: r.off_origin,
+        elapsed_ms: r.elapsed_ms,
+    }
+}
+
+fn wit_http_error(e: service::HttpError) -> http::HttpError {
+    use service::HttpError as E;
+    match e {
+        E::Refused(m) => http::HttpError::Refused(m),
+        E::Dns(m) => http::HttpError::Dns(m),
+        E::Connect(m) => http::HttpError::Connect(m),
+        E::Timeout(m) => http::HttpError::Timeout(m),
+        E::Protocol(m) => http::HttpError::Protocol(m),
+        E::Redirects(m) => http::HttpError::Redirects(m),
+        E::Budget(m) => http::HttpError::Budget(m),
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod history;
+pub mod http;
 pub mod repo;
 pub mod search;
 pub mod sql;

@@ -98,6 +98,7 @@ pub fn report() -> Report {
         is_git: false,
         urls: vec![],
         history: None,
+        live: None,
     };
     let stats = ScanStats {
         files: 1234,

@@ -98,6 +98,15 @@ pub fn render(report: &Report, style: Style) -> String {
         (None, false) => report.target.urls.join(", "),
         (None, true) => "nothing".into(),
     };
+    let target = match (&report.target.path, &report.target.live) {
+        (Some(_), Some(live)) => format!(
+            "{target} · {} ({} HTTP requests)",
+            report.target.urls.join(", "),
+            live.requests
+        ),
+        (None, Some(live)) => format!("{target} ({} HTTP requests)", live.requests),
+        _ => target,
+    };
     out.push_str(&format!(
         "{} {} · profile {} · {}\n\n",
         report.tool, report.tool_version, report.profile, target
