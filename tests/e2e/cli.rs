@@ -57,8 +57,9 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     let run = shipready(&["check", ".", "--only", "nope"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr
-            .contains("--only nope: no such check (available: delivery, migrations, secrets)"),
+        run.stderr.contains(
+            "--only nope: no such check (available: delivery, http, migrations, secrets, tls)"
+        ),
         "{}",
         run.stderr
     );
@@ -66,7 +67,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("unknown capability (known: repo, search, history)"),
+            .contains("unknown capability (known: repo, search, history, http, tls)"),
         "{}",
         run.stderr
     );
@@ -77,7 +78,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
 #[test]
 fn only_and_skip_select_checks() {
     let repo = fixture_repo();
-    let (_, report) = crate::check_json(&repo, &["--skip", "delivery,migrations,secrets"]);
+    let (_, report) = crate::check_json(&repo, &["--skip", "delivery,http,migrations,secrets,tls"]);
     assert!(report["checks"].as_array().unwrap().is_empty());
     assert_eq!(crate::item(&report, "delivery.ci")["status"], "not-run");
     let (_, report) = crate::check_json(&repo, &["--only", "delivery"]);
@@ -247,31 +248,35 @@ fn an_unreadable_path_is_named_and_exits_2() {
 
 #[test]
 fn a_url_only_run_needs_no_repository_and_claims_nothing() {
+    // A port nothing listens on: no request leaves the machine.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}");
     let (run, report) = {
-        let run = shipready(&[
-            "check",
-            "--url",
-            "https://app.example.invalid",
-            "--format",
-            "json",
-        ]);
+        let run = shipready(&["check", "--url", &url, "--format", "json"]);
         let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         (run, report)
     };
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(report["target"]["path"].is_null());
-    assert_eq!(report["target"]["urls"][0], "https://app.example.invalid");
+    assert_eq!(report["target"]["urls"][0], url.as_str());
     assert_eq!(crate::item(&report, "delivery.ci")["status"], "not-run");
     assert_eq!(report["verdict"]["ready"], false);
 }
 
 #[test]
-fn a_url_without_a_scheme_is_a_usage_error() {
-    let run = shipready(&["check", "--url", "app.example.com"]);
-    assert_eq!(run.code, 2);
+fn a_url_without_a_scheme_is_a_failing_item_that_says_how_to_fix_it() {
+    let run = shipready(&["check", "--url", "app.example.com", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "http/unreachable");
+    assert!(finding["message"].as_str().unwrap().contains("not a URL"), "{finding}");
     assert!(
-        run.stderr.contains("https://app.example.com"),
-        "{}",
-        run.stderr
+        finding["remediation"].as_str().unwrap().contains("--url https://"),
+        "{finding}"
     );
 }

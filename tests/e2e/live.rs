@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use shipready_tests::live::{Behaviour, LiveServer, Route};
+use shipready_tests::live::{Behaviour, LiveServer, Route, TestCa};
 
 use super::*;
 
@@ -49,29 +49,54 @@ fn good_page() -> Route {
 }
 
 #[test]
-fn a_good_https_site_passes_within_a_bounded_number_of_requests() {
-    let server = LiveServer::https(Behaviour::site(&[
-        ("/", good_page()),
-        ("/healthz", Route::new(200, "ok")),
-    ]));
+fn a_good_https_site_passes_http_and_tls_within_bounded_requests() {
+    let ca = TestCa::new();
+    let (chain, key) = ca.leaf(&["127.0.0.1"], -1, 90);
+    let server = LiveServer::https_with(
+        chain,
+        key,
+        Behaviour::site(&[("/", good_page()), ("/healthz", Route::new(200, "ok"))]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca.pem).unwrap();
     let url = format!("{}/", server.origin());
     let started = Instant::now();
-    let (run, report) = live(&[&url], &[]);
+    let run = shipready(&[
+        "check",
+        "--format",
+        "json",
+        "--only",
+        "http,tls",
+        "--url",
+        &url,
+        "--ca-file",
+        ca_file.to_str().unwrap(),
+    ]);
     let elapsed = started.elapsed();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(rules(&report).is_empty(), "{:#}", report["findings"]);
     assert_eq!(check_run(&report, "http")["status"]["status"], "ok");
-    let requests = report["target"]["live"]["requests"].as_u64().unwrap();
+    let live = &report["target"]["live"];
+    let requests = live["requests"].as_u64().unwrap();
+    let connections = live["tls-connections"].as_u64().unwrap();
     println!(
-        "good site: {requests} requests, {} answered, {elapsed:?}",
+        "full live check of one URL: {requests} HTTP requests ({} answered), {connections} TLS connections, {elapsed:?}",
         server.requests()
     );
     assert!((10..=30).contains(&requests), "{requests} requests");
+    assert!(
+        (5..=15).contains(&connections),
+        "{connections} TLS connections"
+    );
     assert_eq!(
         item(&report, "transport.https-and-headers")["status"],
         "pass",
         "{}",
         run.stderr
     );
+    assert_eq!(item(&report, "transport.tls")["status"], "pass");
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[test]

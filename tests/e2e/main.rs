@@ -11,6 +11,7 @@ mod live;
 mod migrations;
 mod repos;
 mod sandbox;
+mod tls;
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -108,13 +108,24 @@ impl LiveServer {
     pub fn https(behaviour: Behaviour) -> Self {
         let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
             .expect("test certificate");
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+        let key = cert.signing_key.serialize_der();
+        Self::https_with(vec![cert.cert.der().to_vec()], key, behaviour)
+    }
+
+    /// Serve HTTPS (TLS 1.2 and 1.3) with this chain (DER, leaf first)
+    /// and PKCS#8 key.
+    pub fn https_with(chain: Vec<Vec<u8>>, key: Vec<u8>, behaviour: Behaviour) -> Self {
+        let chain = chain
+            .into_iter()
+            .map(rustls::pki_types::CertificateDer::from)
+            .collect();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key.into());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("protocol versions")
             .with_no_client_auth()
-            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .with_single_cert(chain, key)
             .expect("server config");
         Self::start(behaviour, Some(Arc::new(config)))
     }
@@ -279,4 +290,105 @@ fn answer(
         }
     }
     let _ = stream.flush();
+}
+
+/// A certificate authority minted for one test.
+pub struct TestCa {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    /// The CA certificate, PEM (for `--ca-file`).
+    pub pem: String,
+    der: Vec<u8>,
+}
+
+impl TestCa {
+    pub fn new() -> Self {
+        let key = rcgen::KeyPair::generate().expect("CA key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "shipready test CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let cert = params.self_signed(&key).expect("CA certificate");
+        TestCa {
+            pem: cert.pem(),
+            der: cert.der().to_vec(),
+            issuer: rcgen::Issuer::new(params, key),
+        }
+    }
+
+    /// A leaf for `names`, valid from `from_days` to `to_days` days from
+    /// now: its chain (leaf, CA) as DER and its PKCS#8 key.
+    pub fn leaf(&self, names: &[&str], from_days: i64, to_days: i64) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = rcgen::CertificateParams::new(names.clone()).expect("leaf params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, names[0].as_str());
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now + time::Duration::days(from_days);
+        params.not_after = now + time::Duration::days(to_days);
+        let key = rcgen::KeyPair::generate().expect("leaf key");
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("leaf certificate");
+        (
+            vec![cert.der().to_vec(), self.der.clone()],
+            key.serialize_der(),
+        )
+    }
+}
+
+impl Default for TestCa {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A TLS server run by another program (openssl, gnutls-serv) on
+/// 127.0.0.1, for what rustls refuses to serve (TLS 1.0, weak suites and
+/// keys). Killed when dropped.
+pub struct ExternalServer {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl ExternalServer {
+    /// Start `program args…` where `{port}` in an argument is a free port,
+    /// and wait until it accepts connections.
+    pub fn start(program: &str, args: &[&str]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("{port}", &port.to_string()))
+            .collect();
+        let child = std::process::Command::new(program)
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program} ({e}): .ci/run installs it"));
+        let server = ExternalServer { port, child };
+        for _ in 0..200 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("{program} did not listen on 127.0.0.1:{port}");
+    }
+}
+
+impl Drop for ExternalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

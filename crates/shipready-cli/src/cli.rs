@@ -131,6 +131,11 @@ pub struct RunArgs {
     #[arg(long = "url", value_name = "URL")]
     pub urls: Vec<String>,
 
+    /// Trust only the certificates in this PEM file for the --url targets
+    /// (a private or staging CA) instead of the system's roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     /// Requests the live checks may send to one --url origin, redirects included.
     #[arg(long, value_name = "N", default_value_t = HttpLimits::default().max_requests_per_origin)]
     pub http_max_requests: u32,

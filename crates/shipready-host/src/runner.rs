@@ -32,6 +32,7 @@ pub enum Capability {
     Search,
     History,
     Http,
+    Tls,
 }
 
 impl Capability {
@@ -40,6 +41,7 @@ impl Capability {
         Capability::Search,
         Capability::History,
         Capability::Http,
+        Capability::Tls,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +50,7 @@ impl Capability {
             Capability::Search => "search",
             Capability::History => "history",
             Capability::Http => "http",
+            Capability::Tls => "tls",
         }
     }
 
@@ -124,6 +127,8 @@ pub struct RunOptions {
     /// The client for the `--url` targets, shared by every check of the run
     /// (one request budget per origin).
     pub http: Option<Arc<crate::services::http::HttpService>>,
+    /// The TLS prober for the `https` targets, shared likewise.
+    pub tls: Option<Arc<crate::services::tls::TlsService>>,
 }
 
 impl Default for RunOptions {
@@ -140,6 +145,7 @@ impl Default for RunOptions {
             history: None,
             changed: None,
             http: None,
+            tls: None,
         }
     }
 }
@@ -385,6 +391,7 @@ impl Runner {
         store.data_mut().info = info.clone();
         store.data_mut().changed = opts.changed.clone();
         store.data_mut().http = opts.http.clone();
+        store.data_mut().tls = opts.tls.clone();
 
         let ctx = RunContext {
             profile: opts.profile.clone(),

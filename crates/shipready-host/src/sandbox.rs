@@ -27,6 +27,8 @@ pub(crate) struct State {
     pub changed: Option<Arc<BTreeSet<String>>>,
     /// The run's client for its `--url` targets.
     pub http: Option<Arc<crate::services::http::HttpService>>,
+    /// The run's TLS prober for its `https` targets.
+    pub tls: Option<Arc<crate::services::tls::TlsService>>,
     pub limits: Limits,
     pub logs: Vec<String>,
     log_bytes: usize,
@@ -64,6 +66,7 @@ impl State {
             history,
             changed: None,
             http: None,
+            tls: None,
             limits,
             logs: Vec::new(),
             log_bytes: 0,

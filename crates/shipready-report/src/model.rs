@@ -322,6 +322,8 @@ pub struct Target {
 pub struct LiveScan {
     /// HTTP requests, redirects included, across every check of the run.
     pub requests: u32,
+    /// TLS connections opened to examine the `https` targets.
+    pub tls_connections: u32,
 }
 
 /// The git history as the host scanned it.

@@ -7,7 +7,8 @@ use crate::{
 };
 use crate::{
     Host, HostError, HttpError, HttpHop, HttpMethod, HttpRequest, HttpResponse, Level, Location,
-    Pattern, Severity,
+    Pattern, Severity, TlsCertificate, TlsCipherProbe, TlsError, TlsHandshake, TlsInspection,
+    TlsVersionProbe,
 };
 
 #[allow(missing_docs, clippy::all)]
@@ -21,7 +22,9 @@ pub mod bindings {
     });
 }
 
-use bindings::shipready::check::{findings, history, http, log, repo, search, sql, types as wit};
+use bindings::shipready::check::{
+    findings, history, http, log, repo, search, sql, tls, types as wit,
+};
 use shipready_schema::sql::{Dialect, ParseError, Parsed, ParsedFile};
 use shipready_schema::{DefaultKind, Located, Op};
 
@@ -161,6 +164,62 @@ impl Host for WasmHost {
                 })
             })
             .collect()
+    }
+
+    fn tls_inspect(&self, host: &str, port: u16) -> Result<TlsInspection, TlsError> {
+        let i = tls::inspect(host, port).map_err(|e| match e {
+            tls::TlsError::Refused(m) => TlsError::Refused(m),
+            tls::TlsError::Dns(m) => TlsError::Dns(m),
+            tls::TlsError::Connect(m) => TlsError::Connect(m),
+            tls::TlsError::Timeout(m) => TlsError::Timeout(m),
+            tls::TlsError::NotGranted => TlsError::NotGranted,
+        })?;
+        Ok(TlsInspection {
+            now: i.now,
+            handshake: i.handshake.map(|h| TlsHandshake {
+                protocol: h.protocol,
+                cipher: h.cipher,
+                chain: h
+                    .chain
+                    .into_iter()
+                    .map(|c| TlsCertificate {
+                        subject: c.subject,
+                        issuer: c.issuer,
+                        names: c.names,
+                        not_before: c.not_before,
+                        not_after: c.not_after,
+                        key_type: c.key_type,
+                        key_bits: c.key_bits,
+                        signature_algorithm: c.signature_algorithm,
+                        self_signed: c.self_signed,
+                    })
+                    .collect(),
+                untrusted: h.untrusted,
+                name_matches: h.name_matches,
+                ocsp_stapled: h.ocsp_stapled,
+            }),
+            handshake_error: i.handshake_error,
+            versions: i
+                .versions
+                .into_iter()
+                .map(|v| TlsVersionProbe {
+                    version: v.version,
+                    accepted: v.accepted,
+                    cipher: v.cipher,
+                    detail: v.detail,
+                })
+                .collect(),
+            weak_ciphers: i
+                .weak_ciphers
+                .into_iter()
+                .map(|c| TlsCipherProbe {
+                    class: c.class,
+                    accepted: c.accepted,
+                    cipher: c.cipher,
+                    version: c.version,
+                })
+                .collect(),
+        })
     }
 
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {
@@ -337,6 +396,7 @@ fn host_error(e: wit::HostError) -> HostError {
             wit::Capability::Search => Capability::Search,
             wit::Capability::History => Capability::History,
             wit::Capability::Http => Capability::Http,
+            wit::Capability::Tls => Capability::Tls,
         }),
         wit::HostError::Invalid(m) => HostError::Invalid(m),
         wit::HostError::Io(m) => HostError::Io(m),
@@ -368,6 +428,7 @@ pub fn describe<C: Check>() -> wit::CheckInfo {
                 Capability::Search => wit::Capability::Search,
                 Capability::History => wit::Capability::History,
                 Capability::Http => wit::Capability::Http,
+                Capability::Tls => wit::Capability::Tls,
             })
             .collect(),
         rules: info

@@ -217,6 +217,18 @@ impl<'a> Cx<'a> {
         self.host.http_send(requests)
     }
 
+    /// Examine the TLS of `host:port`, the host and port of an `https`
+    /// target given with `--url` (needs [`Capability::Tls`]): a modern
+    /// handshake and its certificate chain, which protocol versions the
+    /// server accepts (TLS 1.0 to 1.3), and which weak suites.
+    pub fn tls_inspect(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<crate::TlsInspection, crate::TlsError> {
+        self.host.tls_inspect(host, port)
+    }
+
     pub fn log(&self, level: Level, message: &str) {
         self.host.log(level, message)
     }

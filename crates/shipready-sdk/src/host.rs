@@ -167,6 +167,89 @@ impl fmt::Display for HttpError {
     }
 }
 
+/// One certificate of a server's chain ([`crate::Cx::tls_inspect`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsCertificate {
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names and IP addresses it is valid for.
+    pub names: Vec<String>,
+    /// Seconds since the Unix epoch.
+    pub not_before: i64,
+    pub not_after: i64,
+    /// `rsa`, `ec`, `ed25519`, `dsa`, or an OID.
+    pub key_type: String,
+    pub key_bits: u32,
+    pub signature_algorithm: String,
+    pub self_signed: bool,
+}
+
+/// A modern client's handshake, completed whatever the certificate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsHandshake {
+    pub protocol: String,
+    pub cipher: String,
+    /// Leaf first.
+    pub chain: Vec<TlsCertificate>,
+    /// Why the chain does not validate against the trusted roots; `None` when it does.
+    pub untrusted: Option<String>,
+    pub name_matches: bool,
+    pub ocsp_stapled: bool,
+}
+
+/// Whether the server accepts a hello offering only this version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsVersionProbe {
+    pub version: String,
+    pub accepted: bool,
+    pub cipher: Option<String>,
+    pub detail: String,
+}
+
+/// Whether the server picks a suite of one weak class.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsCipherProbe {
+    pub class: String,
+    pub accepted: bool,
+    pub cipher: Option<String>,
+    pub version: String,
+}
+
+/// What the host learned of one `host:port`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsInspection {
+    /// When it looked, seconds since the Unix epoch.
+    pub now: i64,
+    pub handshake: Option<TlsHandshake>,
+    pub handshake_error: Option<String>,
+    pub versions: Vec<TlsVersionProbe>,
+    pub weak_ciphers: Vec<TlsCipherProbe>,
+}
+
+/// Why a TLS target could not be examined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsError {
+    /// Not an `https` `--url` origin: nothing was sent.
+    Refused(String),
+    Dns(String),
+    Connect(String),
+    Timeout(String),
+    /// The check did not declare [`Capability::Tls`], or the user denied it.
+    NotGranted,
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsError::Refused(m) => write!(f, "not probed: {m}"),
+            TlsError::Dns(m) => write!(f, "DNS failure: {m}"),
+            TlsError::Connect(m) => write!(f, "connection failed: {m}"),
+            TlsError::Timeout(m) => write!(f, "timed out: {m}"),
+            TlsError::NotGranted => write!(f, "capability tls not granted"),
+        }
+    }
+}
+
 /// The last component of a `/`-separated path.
 fn name_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -346,6 +429,8 @@ pub trait Host {
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>>;
     /// Send requests to the live targets, one answer per request.
     fn http_send(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>>;
+    /// Examine the TLS of `host:port`.
+    fn tls_inspect(&self, host: &str, port: u16) -> Result<TlsInspection, TlsError>;
     fn log(&self, level: Level, message: &str);
     /// Hand a batch of findings to the host.
     fn report(&self, batch: Vec<Finding>);

@@ -21,6 +21,8 @@ pub enum Capability {
     History,
     /// Send requests to the live URLs given with `--url`.
     Http,
+    /// Examine the TLS of the `https` URLs given with `--url`.
+    Tls,
 }
 
 /// One rule a check decides: an id namespaced by the check, a title, a default

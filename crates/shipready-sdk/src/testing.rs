@@ -14,7 +14,8 @@ use std::sync::Mutex;
 use crate::{
     Capability, Check, CommitInfo, Context, Cx, FileInfo, FileKind, Finding, HistoryHit,
     HistoryHits, HistoryScope, Hit, Hits, Host, HostError, HttpError, HttpMethod, HttpRequest,
-    HttpResponse, Level, ListedFile, NotApplicable, Outcome, Pattern, Result,
+    HttpResponse, Level, ListedFile, NotApplicable, Outcome, Pattern, Result, TlsError,
+    TlsInspection,
 };
 
 /// An in-memory target.
@@ -28,6 +29,8 @@ pub struct FakeRepo {
     shallow: bool,
     /// Canned answers of the live targets: method, URL, answer.
     http: Vec<(HttpMethod, String, Result<HttpResponse, HttpError>)>,
+    /// Canned TLS inspections: host, port, answer.
+    tls: Vec<(String, u16, Result<TlsInspection, TlsError>)>,
 }
 
 impl FakeRepo {
@@ -88,6 +91,12 @@ impl FakeRepo {
         answer: Result<HttpResponse, HttpError>,
     ) -> Self {
         self.http.push((method, url.to_string(), answer));
+        self
+    }
+
+    /// What the TLS of `host:port` looks like.
+    pub fn tls(mut self, host: &str, port: u16, answer: Result<TlsInspection, TlsError>) -> Self {
+        self.tls.push((host.to_string(), port, answer));
         self
     }
 
@@ -343,6 +352,22 @@ impl Host for Granted<'_> {
                     })
             })
             .collect()
+    }
+
+    fn tls_inspect(&self, host: &str, port: u16) -> Result<TlsInspection, TlsError> {
+        if !self.granted.contains(&Capability::Tls) {
+            return Err(TlsError::NotGranted);
+        }
+        self.repo
+            .tls
+            .iter()
+            .find(|(h, p, _)| h == host && *p == port)
+            .map(|(_, _, answer)| answer.clone())
+            .unwrap_or_else(|| {
+                Err(TlsError::Connect(format!(
+                    "nothing canned for {host}:{port}"
+                )))
+            })
     }
 
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {

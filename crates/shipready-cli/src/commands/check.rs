@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use shipready_host::services::diff::Changes;
 use shipready_host::services::history::HistorySource;
 use shipready_host::services::http::{HttpLimits, HttpService};
+use shipready_host::services::tls::TlsService;
 use shipready_host::{Capability, IndexOptions, Limits, RepoIndex, RunOptions};
 use shipready_report::baseline::Baseline;
 use shipready_report::render::{self, Format, Style};
@@ -140,6 +141,12 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         options.changed = Some(Arc::new(changes.files.keys().cloned().collect()));
     }
 
+    if !(args.http_timeout > 0.0 && args.http_timeout <= 600.0) {
+        bail!(
+            "--http-timeout {}: give seconds, more than 0 and at most 600",
+            args.http_timeout
+        );
+    }
     let http = (!args.urls.is_empty()).then(|| {
         Arc::new(HttpService::new(
             &args.urls,
@@ -152,6 +159,22 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         ))
     });
     options.http = http.clone();
+    let mut tls_prober = None;
+    if args.urls.iter().any(|u| u.starts_with("https://")) {
+        let tls = TlsService::new(
+            &args.urls,
+            args.ca_file.as_deref(),
+            Duration::from_secs_f64(args.http_timeout.max(0.001)),
+        )
+        .map_err(anyhow::Error::msg)?;
+        options.tls = Some(Arc::new(tls));
+        tls_prober = options.tls.clone();
+    } else if let Some(ca) = &args.ca_file {
+        bail!(
+            "--ca-file {}: give an https --url for it to apply to",
+            ca.display()
+        );
+    }
 
     let runner = super::runner(&args.plugins)?;
     let progress = progress_bar(args, sources.len());
@@ -198,6 +221,7 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         history: history_scan(history.as_deref(), repo.as_deref()),
         live: http.map(|h| LiveScan {
             requests: h.requests_made(),
+            tls_connections: tls_prober.as_ref().map_or(0, |t| t.connections_made()),
         }),
     };
     let stats = repo.as_ref().map_or(ScanStats::default(), |r| r.stats());

@@ -50,6 +50,8 @@ pub fn capability(c: types::Capability) -> Capability {
 fn wit_capability(c: Capability) -> types::Capability {
     match c {
         Capability::Search => types::Capability::Search,
-        Capability::Repo | Capability::History | Capability::Http => types::Capability::Repo,
+        Capability::Repo | Capability::History | Capability::Http | Capability::Tls => {
+            types::Capability::Repo
+        }
     }
 }

@@ -7,9 +7,10 @@ wasmtime::component::bindgen!({
 });
 
 pub use shipready::check::types;
-use shipready::check::{history, http, log, repo, search as search_wit, sql};
+use shipready::check::{history, http, log, repo, search as search_wit, sql, tls};
 
 use crate::services::http as service;
+use crate::services::tls as tls_service;
 
 pub const VERSION: &str = "0.4.0";
 /// The interface a check of this version exports.
@@ -17,7 +18,7 @@ pub const CHECK_EXPORT: &str = "shipready:check/check@0.4.0";
 const FINDINGS_IMPORT: &str = "shipready:check/findings@0.4.0";
 
 since_0_3_host!(
-    capabilities { Http }
+    capabilities { Http, Tls }
     sql {
         fn parse_files(
             &mut self,
@@ -61,7 +62,72 @@ fn refused<T>(d: Denied, paths: &[String]) -> Vec<Result<T, types::HostError>> {
 
 pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     add_0_3_to_linker(linker)?;
-    http::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+    http::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    tls::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+}
+
+impl tls::Host for State {
+    fn inspect(&mut self, host: String, port: u16) -> Result<tls::Inspection, tls::TlsError> {
+        let Some(prober) = self
+            .tls
+            .clone()
+            .filter(|_| self.granted.contains(&Capability::Tls))
+        else {
+            return Err(tls::TlsError::NotGranted);
+        };
+        let i = prober.inspect(&host, port).map_err(|e| match e {
+            tls_service::TlsError::Refused(m) => tls::TlsError::Refused(m),
+            tls_service::TlsError::Dns(m) => tls::TlsError::Dns(m),
+            tls_service::TlsError::Connect(m) => tls::TlsError::Connect(m),
+            tls_service::TlsError::Timeout(m) => tls::TlsError::Timeout(m),
+        })?;
+        Ok(tls::Inspection {
+            now: i.now,
+            handshake: i.handshake.map(|h| tls::Handshake {
+                protocol: h.protocol,
+                cipher: h.cipher,
+                chain: h
+                    .chain
+                    .into_iter()
+                    .map(|c| tls::Certificate {
+                        subject: c.subject,
+                        issuer: c.issuer,
+                        names: c.names,
+                        not_before: c.not_before,
+                        not_after: c.not_after,
+                        key_type: c.key_type,
+                        key_bits: c.key_bits,
+                        signature_algorithm: c.signature_algorithm,
+                        self_signed: c.self_signed,
+                    })
+                    .collect(),
+                untrusted: h.untrusted,
+                name_matches: h.name_matches,
+                ocsp_stapled: h.ocsp_stapled,
+            }),
+            handshake_error: i.handshake_error,
+            versions: i
+                .versions
+                .into_iter()
+                .map(|v| tls::VersionProbe {
+                    version: v.version,
+                    accepted: v.accepted,
+                    cipher: v.cipher,
+                    detail: v.detail,
+                })
+                .collect(),
+            weak_ciphers: i
+                .weak_ciphers
+                .into_iter()
+                .map(|c| tls::CipherProbe {
+                    class: c.class,
+                    accepted: c.accepted,
+                    cipher: c.cipher,
+                    version: c.version,
+                })
+                .collect(),
+        })
+    }
 }
 
 impl http::Host for State {

@@ -7,3 +7,4 @@ pub mod http;
 pub mod repo;
 pub mod search;
 pub mod sql;
+pub mod tls;

@@ -100,11 +100,15 @@ pub fn render(report: &Report, style: Style) -> String {
     };
     let target = match (&report.target.path, &report.target.live) {
         (Some(_), Some(live)) => format!(
-            "{target} · {} ({} HTTP requests)",
+            "{target} · {} ({} HTTP requests, {} TLS connections)",
             report.target.urls.join(", "),
-            live.requests
+            live.requests,
+            live.tls_connections
         ),
-        (None, Some(live)) => format!("{target} ({} HTTP requests)", live.requests),
+        (None, Some(live)) => format!(
+            "{target} ({} HTTP requests, {} TLS connections)",
+            live.requests, live.tls_connections
+        ),
         _ => target,
     };
     out.push_str(&format!(
