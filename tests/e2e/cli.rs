@@ -274,9 +274,15 @@ fn a_url_without_a_scheme_is_a_failing_item_that_says_how_to_fix_it() {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let finding = &report["findings"][0];
     assert_eq!(finding["rule"], "http/unreachable");
-    assert!(finding["message"].as_str().unwrap().contains("not a URL"), "{finding}");
     assert!(
-        finding["remediation"].as_str().unwrap().contains("--url https://"),
+        finding["message"].as_str().unwrap().contains("not a URL"),
+        "{finding}"
+    );
+    assert!(
+        finding["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("--url https://"),
         "{finding}"
     );
 }

@@ -247,6 +247,18 @@ fn bad_targets_become_clear_items_and_the_other_checks_still_run() {
 }
 
 #[test]
+fn credentials_in_a_url_are_refused_and_never_shown() {
+    let run = shipready(&["check", "--url", "https://admin:hunter2@127.0.0.1:1/"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("remove the user name and password"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"));
+}
+
+#[test]
 fn silence_garbage_loops_and_huge_bodies_are_bounded() {
     let silent = LiveServer::http(Behaviour::Silent);
     let (_, report) = live(

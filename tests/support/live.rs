@@ -51,6 +51,8 @@ pub enum Behaviour {
         /// Echo the request's `Origin` in `Access-Control-Allow-Origin`,
         /// with credentials allowed.
         reflect_origin: bool,
+        /// Wait this long before each answer (a distant server).
+        latency: Duration,
     },
     /// Accept and never answer.
     Silent,
@@ -70,7 +72,16 @@ impl Behaviour {
                 .collect(),
             fallback: Route::new(404, "Not Found"),
             reflect_origin: false,
+            latency: Duration::ZERO,
         }
+    }
+
+    /// Answer each request after `delay`.
+    pub fn latency(mut self, delay: Duration) -> Self {
+        if let Behaviour::Site { latency, .. } = &mut self {
+            *latency = delay;
+        }
+        self
     }
 
     /// Answer unknown paths with `fallback` (a soft 404 when it is 200).
@@ -269,7 +280,9 @@ fn answer(
             routes,
             fallback,
             reflect_origin,
+            latency,
         } => {
+            std::thread::sleep(*latency);
             let route = routes.get(&path).unwrap_or(fallback);
             let mut out = format!("HTTP/1.1 {} Test\r\n", route.status);
             for (n, v) in &route.headers {

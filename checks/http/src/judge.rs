@@ -253,18 +253,26 @@ pub fn banner(page: &HttpResponse) -> Vec<Problem> {
         .iter()
         .filter_map(|name| {
             let value = page.header(name)?;
-            let versioned = value.contains(|c: char| c.is_ascii_digit()) || *name == "x-powered-by";
-            versioned.then(|| {
+            let version = has_version(value);
+            (version || *name != "server").then(|| {
                 Problem::new(
                     &BANNER,
                     &page.url,
-                    format!("the {name} header names the software{}", if value.contains(|c: char| c.is_ascii_digit()) { " and its version" } else { "" }),
+                    format!("the {name} header names the software{}", if version { " and its version" } else { "" }),
                     "Remove the header or its version (server_tokens off; expose_php = Off; app.disable('x-powered-by')).",
                 )
                 .evidence(shown(name, value))
             })
         })
         .collect()
+}
+
+/// A version number, digits dot digits: `nginx/1.18.0`, `PHP/7.4.3` (not
+/// an id such as `ECS (dcb/7F84)` or a name such as `AmazonS3`).
+fn has_version(value: &str) -> bool {
+    let b = value.as_bytes();
+    (1..b.len().saturating_sub(1))
+        .any(|i| b[i] == b'.' && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit())
 }
 
 /// Names that hold a session or credentials.
@@ -305,12 +313,27 @@ pub fn cookies(page: &HttpResponse, https: bool) -> Vec<Problem> {
                 .iter()
                 .any(|x| x == a || x.starts_with(&format!("{a}=")))
         };
+        // A cookie being deleted carries nothing.
+        let deleted = attributes.iter().any(|a| {
+            a.strip_prefix("max-age=")
+                .is_some_and(|v| v.trim().starts_with('-') || v.trim() == "0")
+                || a.strip_prefix("expires=")
+                    .is_some_and(|v| v.contains("1970"))
+        });
+        if deleted {
+            continue;
+        }
         let mut missing = Vec::new();
         if https && !has("secure") {
             missing.push("Secure");
         }
         let session = is_session_cookie(name);
-        if session && !has("httponly") {
+        // A CSRF token cookie is meant to be read by the page's script.
+        let csrf = {
+            let lower = name.to_ascii_lowercase();
+            lower.contains("csrf") || lower.contains("xsrf")
+        };
+        if session && !csrf && !has("httponly") {
             missing.push("HttpOnly");
         }
         if !has("samesite") {
@@ -510,6 +533,11 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("Secure, HttpOnly, SameSite"));
         assert!(!format!("{found:?}").contains("s3cr3tvalue"));
+        let csrf_and_deleted = page(&[
+            ("set-cookie", "XSRF-TOKEN=t; Path=/; Secure; SameSite=Lax"),
+            ("set-cookie", "session=; Path=/; Max-Age=0"),
+        ]);
+        assert!(cookies(&csrf_and_deleted, true).is_empty());
     }
 
     #[test]
@@ -532,7 +560,13 @@ mod tests {
     #[test]
     fn banners_with_versions() {
         assert_eq!(banner(&page(&[("server", "nginx/1.18.0")])).len(), 1);
+        assert_eq!(
+            banner(&page(&[("server", "Apache/2.4.41 (Ubuntu)")])).len(),
+            1
+        );
         assert!(banner(&page(&[("server", "nginx")])).is_empty());
+        assert!(banner(&page(&[("server", "AmazonS3")])).is_empty());
+        assert!(banner(&page(&[("server", "ECS (dcb/7F84)")])).is_empty());
         assert_eq!(banner(&page(&[("x-powered-by", "Express")])).len(), 1);
     }
 

@@ -42,10 +42,14 @@ impl Check for Http {
             }
             return Ok(());
         }
-        let health = cx
-            .context()
-            .setting("health_path")
-            .map(|p| p.trim().trim_matches('"').to_string());
+        let health = cx.context().setting("health_path").map(|p| {
+            let p = p.trim().trim_matches('"');
+            if p.starts_with('/') {
+                p.to_string()
+            } else {
+                format!("/{p}")
+            }
+        });
         let mut problems = Vec::new();
         for target in &targets {
             problems.extend(check_target(cx, target, health.as_deref()));
@@ -146,6 +150,19 @@ fn check_target(cx: &mut Cx<'_>, target: &str, health: Option<&str>) -> Vec<Prob
     }
     let answers = cx.http_send(&requests);
 
+    // A target that sends everyone elsewhere (apex to www): that other
+    // site is what users see, and it is checked when given with --url.
+    if let Some(elsewhere) = page.off_origin.as_deref().filter(|_| https) {
+        cx.log(
+            Level::Info,
+            &format!("{target} redirects to {elsewhere}: give that URL with --url to check it"),
+        );
+        if let Some(p) = plain_http_problem(&answers[0], &requests[0].url) {
+            out.push(p);
+        }
+        return out;
+    }
+
     // HTTPS: the page itself, and plain HTTP redirected.
     if https {
         if let Some(p) = plain_http_problem(&answers[0], &requests[0].url) {
@@ -231,9 +248,12 @@ fn check_target(cx: &mut Cx<'_>, target: &str, health: Option<&str>) -> Vec<Prob
     }
 
     let health_answers = &answers[health_at..];
-    let healthy = health_answers.iter().any(|a| {
-        a.as_ref()
-            .is_ok_and(|r| (200..300).contains(&r.status) && !soft(r, missing))
+    // A 2xx on the path asked for (or below it, `/health/`), not a page
+    // some redirect or catch-all led to.
+    let healthy = health_paths.iter().zip(health_answers).any(|(path, a)| {
+        a.as_ref().is_ok_and(|r| {
+            (200..300).contains(&r.status) && path_of(&r.url).starts_with(path) && !soft(r, missing)
+        })
     });
     if !healthy {
         let tried: Vec<String> = health_paths
@@ -255,6 +275,13 @@ fn check_target(cx: &mut Cx<'_>, target: &str, health: Option<&str>) -> Vec<Prob
         );
     }
     out
+}
+
+/// The path of an absolute URL.
+fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or(path)
 }
 
 /// A health answer that is only the site's catch-all page.

@@ -260,19 +260,22 @@ fn judge(url: &str, host: &str, i: &TlsInspection) -> Vec<Finding> {
     let at = |rule: &Rule, message: String| Finding::new(rule, message).at_url(url);
     match &i.handshake {
         None => {
-            let legacy_only = i.versions.iter().any(|v| v.accepted);
-            if !legacy_only {
-                out.push(
-                    at(
-                        &UNREACHABLE,
-                        format!(
-                            "no TLS handshake with {host}: {}",
-                            i.handshake_error.as_deref().unwrap_or("refused")
-                        ),
-                    )
-                    .remediation("Check that the port serves TLS."),
-                );
-            }
+            let error = i.handshake_error.as_deref().unwrap_or("refused");
+            let finding = if i.versions.iter().any(|v| v.accepted) {
+                at(
+                    &WEAK_CIPHER,
+                    format!("no modern handshake: a client offering only forward-secret AEAD suites (ECDHE with AES-GCM or ChaCha20, TLS 1.2 or 1.3) is refused ({error}); the certificate could not be examined"),
+                )
+                .remediation("Enable TLS 1.2 and 1.3 with ECDHE and AES-GCM or ChaCha20-Poly1305 suites.")
+                .fingerprint("no modern handshake")
+            } else {
+                at(
+                    &UNREACHABLE,
+                    format!("no TLS handshake with {host}: {error}"),
+                )
+                .remediation("Check that the port serves TLS.")
+            };
+            out.push(finding);
         }
         Some(h) => {
             if let Some(leaf) = h.chain.first() {
@@ -299,8 +302,10 @@ fn judge(url: &str, host: &str, i: &TlsInspection) -> Vec<Finding> {
                             .remediation("Renew it, and automate renewal (ACME) so this never depends on a person."),
                     );
                 }
+                // An expired leaf is its own finding; anything else (an
+                // expired intermediate included) makes the chain untrusted.
                 if let Some(why) = &h.untrusted
-                    && why != "expired"
+                    && !(why == "expired" && left < 0)
                 {
                     let what = if leaf.self_signed {
                         "self-signed: "

@@ -62,15 +62,15 @@ pub fn file_text(bytes: Vec<u8>) -> Result<String, String> {
     })
 }
 
-/// The comment lines a SQL file starts with, trimmed, at most 20 of them
-/// (`-- no-transaction`, `-- migrate:up`): what migration tools read from
-/// a file's head.
+/// The comment lines a SQL file starts with, trimmed, at most 100 of them
+/// and 200 characters each (`-- no-transaction`, `-- migrate:up` after a
+/// licence header): what migration tools read from a file's head.
 pub fn header(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .take_while(|l| l.is_empty() || l.starts_with("--"))
         .filter(|l| !l.is_empty())
-        .take(20)
+        .take(100)
         .map(|l| l.chars().take(200).collect())
         .collect()
 }

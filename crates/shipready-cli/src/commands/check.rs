@@ -141,6 +141,16 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
         options.changed = Some(Arc::new(changes.files.keys().cloned().collect()));
     }
 
+    // Credentials in a URL would end up in the report: refuse them without
+    // echoing the URL.
+    if let Some(i) = args.urls.iter().position(|u| {
+        url::Url::parse(u).is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+    }) {
+        bail!(
+            "--url number {}: remove the user name and password from the URL (shipready never sends or shows credentials)",
+            i + 1
+        );
+    }
     if !(args.http_timeout > 0.0 && args.http_timeout <= 600.0) {
         bail!(
             "--http-timeout {}: give seconds, more than 0 and at most 600",

@@ -39,6 +39,18 @@ impl Default for HttpLimits {
     }
 }
 
+/// Request headers a check may not set: they would reach another site
+/// behind the same address (`host`) or break the framing.
+pub const FORBIDDEN_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+];
+
 /// Redirects followed for one request, at most.
 pub const MAX_REDIRECTS: usize = 5;
 
@@ -201,6 +213,11 @@ impl HttpService {
     fn allowed(&self, raw: &str) -> Result<(Url, Origin), HttpError> {
         let url = Url::parse(raw)
             .map_err(|e| HttpError::Refused(format!("`{raw}` is not a URL: {e}")))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(HttpError::Refused(
+                "a URL with a user name or password (credentials are never sent or shown)".into(),
+            ));
+        }
         let origin = Origin::of(&url)
             .filter(|o| matches!(o.scheme.as_str(), "http" | "https"))
             .ok_or_else(|| HttpError::Refused(format!("`{raw}` is not an http(s) URL")))?;
@@ -228,6 +245,15 @@ impl HttpService {
 
     fn one(&self, request: &Request) -> Result<Response, HttpError> {
         let started = Instant::now();
+        if let Some((name, _)) = request
+            .headers
+            .iter()
+            .find(|(n, _)| FORBIDDEN_HEADERS.iter().any(|f| n.eq_ignore_ascii_case(f)))
+        {
+            return Err(HttpError::Refused(format!(
+                "the `{name}` request header is set by the host only"
+            )));
+        }
         let (mut url, mut origin) = self.allowed(&request.url)?;
         let mut redirects = Vec::new();
         let mut seen = HashSet::from([url.to_string()]);
@@ -392,4 +418,41 @@ fn classify_io(e: std::io::Error, url: &Url) -> HttpError {
 
 fn origin_text(url: &Url) -> String {
     Origin::of(url).map_or_else(|| url.to_string(), |o| o.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service() -> HttpService {
+        HttpService::new(&["https://app.test:8443".into()], HttpLimits::default())
+    }
+
+    fn get(url: &str) -> Request {
+        Request {
+            method: Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            follow_redirects: true,
+        }
+    }
+
+    /// Every case here is refused before anything is sent.
+    #[test]
+    fn only_the_given_origins_and_no_smuggled_host_or_credentials() {
+        let http = service();
+        let refused =
+            |r: Request| matches!(http.send(&[r]).pop(), Some(Err(HttpError::Refused(_))));
+        assert!(refused(get("https://other.test:8443/")));
+        assert!(refused(get("https://app.test/")), "another port");
+        assert!(refused(get("ftp://app.test:8443/")));
+        assert!(refused(get("not a url")));
+        assert!(refused(get("https://user:secret@app.test:8443/")));
+        let mut smuggled = get("https://app.test:8443/");
+        smuggled
+            .headers
+            .push(("Host".into(), "admin.internal".into()));
+        assert!(refused(smuggled));
+        assert_eq!(http.requests_made(), 0);
+    }
 }

@@ -7,13 +7,13 @@
 //! which weak suites the server accepts: rustls cannot speak those, and the
 //! server's ServerHello is all the answer needed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -95,6 +95,8 @@ pub struct TlsService {
     timeout: Duration,
     provider: Arc<CryptoProvider>,
     connections: AtomicU32,
+    /// Targets already examined in this run.
+    done: Mutex<HashMap<(String, u16), Result<Inspection, TlsError>>>,
 }
 
 impl TlsService {
@@ -108,7 +110,7 @@ impl TlsService {
             .filter(|u| u.scheme() == "https")
             .filter_map(|u| {
                 Some((
-                    u.host_str()?.to_ascii_lowercase(),
+                    host_key(u.host()?),
                     u.port_or_known_default()?,
                 ))
             })
@@ -150,28 +152,56 @@ impl TlsService {
             timeout,
             provider: Arc::new(rustls::crypto::ring::default_provider()),
             connections: AtomicU32::new(0),
+            done: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Examine `host:port`; the probes run at once, one connection each.
+    /// Examine `host:port` (the host as in the URL: a name, in Unicode or
+    /// punycode, or an IP address, IPv6 with or without brackets). The
+    /// probes run at once, one connection each, each within the time
+    /// limit; a target is examined once per run and the answer reused.
     pub fn inspect(&self, host: &str, port: u16) -> Result<Inspection, TlsError> {
-        let host = host.to_ascii_lowercase();
-        if !self.allowed.contains(&(host.clone(), port)) {
+        let parsed = parse_host(host)
+            .ok_or_else(|| TlsError::Refused(format!("`{host}` is not a host name")))?;
+        let key = (host_key(parsed), port);
+        if !self.allowed.contains(&key) {
             return Err(TlsError::Refused(format!(
-                "{host}:{port} is not the host and port of an https origin given with --url"
+                "{}:{port} is not the host and port of an https origin given with --url",
+                key.0
             )));
         }
-        let addr = (host.as_str(), port)
+        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(answer) = done.get(&key) {
+            return answer.clone();
+        }
+        let answer = self.examine(&key.0, port);
+        done.insert(key, answer.clone());
+        answer
+    }
+
+    fn examine(&self, host: &str, port: u16) -> Result<Inspection, TlsError> {
+        let addrs: Vec<SocketAddr> = (host, port)
             .to_socket_addrs()
             .map_err(|e| TlsError::Dns(format!("{host} does not resolve ({e})")))?
-            .next()
-            .ok_or_else(|| TlsError::Dns(format!("{host} has no address")))?;
-        // One plain connection first: a target that is down is one clear error.
-        drop(self.connect(addr)?);
+            .collect();
+        // The first address that accepts a connection; a target that is
+        // down is one clear error.
+        let mut last = TlsError::Dns(format!("{host} has no address"));
+        let mut reachable = None;
+        for addr in addrs {
+            match self.connect(addr, Instant::now() + self.timeout) {
+                Ok(_) => {
+                    reachable = Some(addr);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let addr = reachable.ok_or(last)?;
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let host = host.as_str();
+        let failed = |what: &str| format!("the {what} probe failed inside the host");
         let (handshake, versions, weak) = std::thread::scope(|s| {
             let modern = s.spawn(move || self.handshake(addr, host));
             let tls13 = s.spawn(move || self.tls13(addr, host));
@@ -181,23 +211,48 @@ impl TlsService {
                 (0x0303, "TLSv1.2"),
             ]
             .into_iter()
-            .map(|(code, name)| s.spawn(move || self.version_probe(addr, host, code, name)))
+            .map(|(code, name)| {
+                (
+                    name,
+                    s.spawn(move || self.version_probe(addr, host, code, name)),
+                )
+            })
             .collect();
             let weak: Vec<_> = WEAK_CLASSES
                 .iter()
                 .map(|(class, suites)| {
-                    s.spawn(move || self.cipher_probe(addr, host, class, suites))
+                    (
+                        *class,
+                        s.spawn(move || self.cipher_probe(addr, host, class, suites)),
+                    )
                 })
                 .collect();
+            let refused = |version: &str| VersionProbe {
+                version: version.into(),
+                accepted: false,
+                cipher: None,
+                detail: failed(version),
+            };
             let mut versions: Vec<VersionProbe> = legacy
                 .into_iter()
-                .map(|h| h.join().expect("probe"))
+                .map(|(name, h)| h.join().unwrap_or_else(|_| refused(name)))
                 .collect();
-            versions.push(tls13.join().expect("probe"));
+            versions.push(tls13.join().unwrap_or_else(|_| refused("TLSv1.3")));
+            let weak = weak
+                .into_iter()
+                .map(|(class, h)| {
+                    h.join().unwrap_or_else(|_| CipherProbe {
+                        class: class.into(),
+                        accepted: false,
+                        cipher: None,
+                        version: String::new(),
+                    })
+                })
+                .collect();
             (
-                modern.join().expect("probe"),
+                modern.join().unwrap_or_else(|_| Err(failed("handshake"))),
                 versions,
-                weak.into_iter().map(|h| h.join().expect("probe")).collect(),
+                weak,
             )
         });
         let (handshake, handshake_error) = match handshake {
@@ -218,18 +273,17 @@ impl TlsService {
         self.connections.load(Ordering::Relaxed)
     }
 
-    fn connect(&self, addr: SocketAddr) -> Result<TcpStream, TlsError> {
+    /// A connection whose reads and writes give up at `deadline`.
+    fn connect(&self, addr: SocketAddr, deadline: Instant) -> Result<Deadlined, TlsError> {
         self.connections.fetch_add(1, Ordering::Relaxed);
-        let stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(|e| {
+        let stream = TcpStream::connect_timeout(&addr, left(deadline)).map_err(|e| {
             if e.kind() == std::io::ErrorKind::TimedOut {
                 TlsError::Timeout(format!("{addr}: no connection in time"))
             } else {
                 TlsError::Connect(format!("{addr}: {e}"))
             }
         })?;
-        let _ = stream.set_read_timeout(Some(self.timeout));
-        let _ = stream.set_write_timeout(Some(self.timeout));
-        Ok(stream)
+        Ok(Deadlined { stream, deadline })
     }
 
     fn client(
@@ -264,7 +318,9 @@ impl TlsService {
         let (config, capture) = self.client(rustls::ALL_VERSIONS);
         let mut conn =
             rustls::ClientConnection::new(config, name.clone()).map_err(|e| e.to_string())?;
-        let mut sock = self.connect(addr).map_err(|e| format!("{e:?}"))?;
+        let mut sock = self
+            .connect(addr, Instant::now() + self.timeout)
+            .map_err(|e| format!("{e:?}"))?;
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)
                 .map_err(|e| format!("no TLS 1.2 or 1.3 handshake: {e}"))?;
@@ -307,7 +363,7 @@ impl TlsService {
         let Ok(mut conn) = rustls::ClientConnection::new(config, name) else {
             return probe(false, None, "no client".into());
         };
-        let mut sock = match self.connect(addr) {
+        let mut sock = match self.connect(addr, Instant::now() + self.timeout) {
             Ok(s) => s,
             Err(e) => return probe(false, None, format!("{e:?}")),
         };
@@ -383,7 +439,9 @@ impl TlsService {
         version: u16,
         suites: &[u16],
     ) -> Result<Reply, String> {
-        let mut sock = self.connect(addr).map_err(|e| format!("{e:?}"))?;
+        let mut sock = self
+            .connect(addr, Instant::now() + self.timeout)
+            .map_err(|e| format!("{e:?}"))?;
         sock.write_all(&client_hello(host, version, suites))
             .map_err(|e| format!("write: {e}"))?;
         let mut header = [0u8; 5];
@@ -417,6 +475,73 @@ impl TlsService {
             ))),
         }
     }
+}
+
+/// A socket bound by one deadline: every read and write waits at most
+/// the time left, so a server that trickles bytes cannot hold a probe
+/// past it.
+struct Deadlined {
+    stream: TcpStream,
+    deadline: Instant,
+}
+
+fn left(deadline: Instant) -> Duration {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1))
+}
+
+fn past() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "the probe's time limit passed",
+    )
+}
+
+impl Read for Deadlined {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if Instant::now() >= self.deadline {
+            return Err(past());
+        }
+        self.stream.set_read_timeout(Some(left(self.deadline)))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Deadlined {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if Instant::now() >= self.deadline {
+            return Err(past());
+        }
+        self.stream.set_write_timeout(Some(left(self.deadline)))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// A host as the allow-list keys it: lower-case ASCII (punycode) names,
+/// IP addresses without brackets.
+fn host_key<S: AsRef<str>>(host: url::Host<S>) -> String {
+    match host {
+        url::Host::Domain(d) => d.as_ref().to_ascii_lowercase(),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => ip.to_string(),
+    }
+}
+
+/// A host given by a check, parsed as a URL's host would be.
+fn parse_host(host: &str) -> Option<url::Host<String>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return Some(match ip {
+            std::net::IpAddr::V4(v4) => url::Host::Ipv4(v4),
+            std::net::IpAddr::V6(v6) => url::Host::Ipv6(v6),
+        });
+    }
+    url::Host::parse(bare).ok()
 }
 
 enum Reply {
@@ -782,6 +907,17 @@ mod tests {
         // An IP literal gets no SNI.
         let ip = client_hello("127.0.0.1", 0x0303, &[0x002F]);
         assert!(!ip.windows(9).any(|w| w == b"127.0.0.1"));
+    }
+
+    #[test]
+    fn hosts_match_however_they_are_written() {
+        let key = |h: &str| parse_host(h).map(host_key);
+        assert_eq!(key("[::1]"), key("::1"));
+        assert_eq!(key("APP.Example.com"), Some("app.example.com".into()));
+        assert_eq!(key("bücher.example"), Some("xn--bcher-kva.example".into()));
+        let tls =
+            TlsService::new(&["https://[::1]:1/".into()], None, Duration::from_secs(1)).unwrap();
+        assert!(tls.allowed.contains(&("::1".to_string(), 1)));
     }
 
     #[test]
