@@ -136,7 +136,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
 
-    /// Requests the live checks may send to one --url origin, redirects included.
+    /// Requests one check may send to one --url origin, redirects included.
     #[arg(long, value_name = "N", default_value_t = HttpLimits::default().max_requests_per_origin)]
     pub http_max_requests: u32,
 

@@ -159,7 +159,7 @@ impl http::Host for State {
             })
             .collect();
         client
-            .send(&requests)
+            .send(&self.info.id, &requests)
             .into_iter()
             .map(|r| r.map(wit_response).map_err(wit_http_error))
             .collect()

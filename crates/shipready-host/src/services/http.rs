@@ -18,7 +18,8 @@ use url::Url;
 /// Bounds on what the host does for checks against live targets.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
-    /// Requests to one origin in one run, redirects included.
+    /// Requests one check may send to one origin in one run, redirects
+    /// included (so no check can spend another's budget).
     pub max_requests_per_origin: u32,
     /// The whole of one request: connect, TLS, headers and body.
     pub timeout: Duration,
@@ -131,7 +132,8 @@ pub struct HttpService {
     allowed: HashSet<Origin>,
     agent: ureq::Agent,
     limits: HttpLimits,
-    used: Mutex<HashMap<Origin, u32>>,
+    /// Requests spent, by check and origin.
+    used: Mutex<HashMap<(String, Origin), u32>>,
     made: AtomicU32,
 }
 
@@ -192,12 +194,16 @@ impl HttpService {
         self.made.load(Ordering::Relaxed)
     }
 
-    /// Send every request, a few at a time; one answer per request, in order.
-    pub fn send(&self, requests: &[Request]) -> Vec<Result<Response, HttpError>> {
+    /// Send every request of `check`, a few at a time; one answer per
+    /// request, in order.
+    pub fn send(&self, check: &str, requests: &[Request]) -> Vec<Result<Response, HttpError>> {
         let mut out = Vec::with_capacity(requests.len());
         for batch in requests.chunks(self.limits.concurrency.max(1)) {
             std::thread::scope(|s| {
-                let running: Vec<_> = batch.iter().map(|r| s.spawn(|| self.one(r))).collect();
+                let running: Vec<_> = batch
+                    .iter()
+                    .map(|r| s.spawn(|| self.one(check, r)))
+                    .collect();
                 for handle in running {
                     out.push(handle.join().unwrap_or_else(|_| {
                         Err(HttpError::Protocol(
@@ -229,12 +235,12 @@ impl HttpService {
         Ok((url, origin))
     }
 
-    fn spend(&self, origin: &Origin) -> Result<(), HttpError> {
+    fn spend(&self, check: &str, origin: &Origin) -> Result<(), HttpError> {
         let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        let n = used.entry(origin.clone()).or_default();
+        let n = used.entry((check.to_string(), origin.clone())).or_default();
         if *n >= self.limits.max_requests_per_origin {
             return Err(HttpError::Budget(format!(
-                "{origin}: the budget of {} requests per origin is spent",
+                "{origin}: this check's budget of {} requests per origin is spent",
                 self.limits.max_requests_per_origin
             )));
         }
@@ -243,7 +249,7 @@ impl HttpService {
         Ok(())
     }
 
-    fn one(&self, request: &Request) -> Result<Response, HttpError> {
+    fn one(&self, check: &str, request: &Request) -> Result<Response, HttpError> {
         let started = Instant::now();
         if let Some((name, _)) = request
             .headers
@@ -258,7 +264,7 @@ impl HttpService {
         let mut redirects = Vec::new();
         let mut seen = HashSet::from([url.to_string()]);
         loop {
-            self.spend(&origin)?;
+            self.spend(check, &origin)?;
             let mut response = self.fetch(request, &url)?;
             let location = header(&response.headers, "location").map(str::to_string);
             let next = match (&location, (300..400).contains(&response.status)) {
@@ -442,7 +448,7 @@ mod tests {
     fn only_the_given_origins_and_no_smuggled_host_or_credentials() {
         let http = service();
         let refused =
-            |r: Request| matches!(http.send(&[r]).pop(), Some(Err(HttpError::Refused(_))));
+            |r: Request| matches!(http.send("t", &[r]).pop(), Some(Err(HttpError::Refused(_))));
         assert!(refused(get("https://other.test:8443/")));
         assert!(refused(get("https://app.test/")), "another port");
         assert!(refused(get("ftp://app.test:8443/")));
@@ -454,5 +460,39 @@ mod tests {
             .push(("Host".into(), "admin.internal".into()));
         assert!(refused(smuggled));
         assert_eq!(http.requests_made(), 0);
+    }
+
+    #[test]
+    fn each_check_has_its_own_budget_per_origin() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            for stream in listener.incoming().take(2) {
+                let mut stream = stream.unwrap();
+                let mut buf = [0u8; 1024];
+                let _ = std::io::Read::read(&mut stream, &mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            }
+        });
+        let http = HttpService::new(
+            std::slice::from_ref(&origin),
+            HttpLimits {
+                max_requests_per_origin: 1,
+                ..HttpLimits::default()
+            },
+        );
+        let page = get(&format!("{origin}/"));
+        let first = http.send("a", &[page.clone(), page.clone()]);
+        assert_eq!(first.iter().filter(|r| r.is_ok()).count(), 1, "{first:?}");
+        assert!(first.iter().any(|r| matches!(r, Err(HttpError::Budget(_)))));
+        assert!(
+            http.send("b", &[page])[0].is_ok(),
+            "another check's budget is its own"
+        );
+        assert_eq!(http.requests_made(), 2);
+        server.join().unwrap();
     }
 }

@@ -108,12 +108,7 @@ impl TlsService {
             .iter()
             .filter_map(|u| Url::parse(u).ok())
             .filter(|u| u.scheme() == "https")
-            .filter_map(|u| {
-                Some((
-                    host_key(u.host()?),
-                    u.port_or_known_default()?,
-                ))
-            })
+            .filter_map(|u| Some((host_key(u.host()?), u.port_or_known_default()?)))
             .collect();
         let trust = match ca_file {
             Some(path) => {
