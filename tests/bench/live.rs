@@ -19,20 +19,7 @@ const LATENCY: Duration = Duration::from_millis(30);
 
 fn site() -> Behaviour {
     Behaviour::site(&[
-        (
-            "/",
-            Route::new(200, "<!doctype html><html>app</html>")
-                .header(
-                    "Strict-Transport-Security",
-                    "max-age=63072000; includeSubDomains",
-                )
-                .header(
-                    "Content-Security-Policy",
-                    "default-src 'self'; frame-ancestors 'none'",
-                )
-                .header("X-Content-Type-Options", "nosniff")
-                .header("Referrer-Policy", "no-referrer"),
-        ),
+        ("/", Route::careful_page()),
         ("/healthz", Route::new(200, "ok")),
     ])
     .latency(LATENCY)

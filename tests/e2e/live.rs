@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use shipready_tests::live::{Behaviour, LiveServer, Route, TestCa};
+use shipready_tests::live::{APP_PAGE as APP, Behaviour, LiveServer, Route, TestCa};
 
 use super::*;
 
@@ -27,27 +27,6 @@ fn http_rules(report: &serde_json::Value) -> Vec<String> {
     r
 }
 
-const APP: &str = "<!doctype html><html><body>app</body></html>";
-
-/// Every header a careful site sends.
-fn good_page() -> Route {
-    Route::new(200, APP)
-        .header(
-            "Strict-Transport-Security",
-            "max-age=63072000; includeSubDomains",
-        )
-        .header(
-            "Content-Security-Policy",
-            "default-src 'self'; frame-ancestors 'none'",
-        )
-        .header("X-Content-Type-Options", "nosniff")
-        .header("Referrer-Policy", "strict-origin-when-cross-origin")
-        .header(
-            "Set-Cookie",
-            "session=abc123; Path=/; Secure; HttpOnly; SameSite=Lax",
-        )
-}
-
 #[test]
 fn a_good_https_site_passes_http_and_tls_within_bounded_requests() {
     let ca = TestCa::new();
@@ -55,7 +34,10 @@ fn a_good_https_site_passes_http_and_tls_within_bounded_requests() {
     let server = LiveServer::https_with(
         chain,
         key,
-        Behaviour::site(&[("/", good_page()), ("/healthz", Route::new(200, "ok"))]),
+        Behaviour::site(&[
+            ("/", Route::careful_page()),
+            ("/healthz", Route::new(200, "ok")),
+        ]),
     );
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
@@ -172,8 +154,9 @@ fn a_bad_plain_http_site_fails_each_problem_with_evidence_and_no_secret() {
 
 #[test]
 fn a_soft_404_site_is_not_reported_for_files_it_does_not_have() {
-    let server =
-        LiveServer::https(Behaviour::site(&[("/", good_page())]).fallback(Route::new(200, APP)));
+    let server = LiveServer::https(
+        Behaviour::site(&[("/", Route::careful_page())]).fallback(Route::new(200, APP)),
+    );
     let (_, report) = live(&[&format!("{}/", server.origin())], &[]);
     let r = http_rules(&report);
     assert!(!r.contains(&"http/exposed-file".to_string()), "{r:?}");

@@ -14,6 +14,9 @@ use std::time::Duration;
 /// Connections one test server accepts before it stops.
 const MAX_CONNECTIONS: usize = 200;
 
+/// An application's HTML page.
+pub const APP_PAGE: &str = "<!doctype html><html><body>app</body></html>";
+
 /// One answer.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -38,6 +41,27 @@ impl Route {
 
     pub fn redirect(status: u16, location: &str) -> Self {
         Route::new(status, "").header("Location", location)
+    }
+
+    /// A page with every header a careful site sends (HSTS, CSP with
+    /// frame-ancestors, nosniff, Referrer-Policy, a session cookie with
+    /// every flag): the live checks find nothing wrong with it.
+    pub fn careful_page() -> Self {
+        Route::new(200, APP_PAGE)
+            .header(
+                "Strict-Transport-Security",
+                "max-age=63072000; includeSubDomains",
+            )
+            .header(
+                "Content-Security-Policy",
+                "default-src 'self'; frame-ancestors 'none'",
+            )
+            .header("X-Content-Type-Options", "nosniff")
+            .header("Referrer-Policy", "strict-origin-when-cross-origin")
+            .header(
+                "Set-Cookie",
+                "session=abc123; Path=/; Secure; HttpOnly; SameSite=Lax",
+            )
     }
 }
 
