@@ -97,6 +97,7 @@ fn a_bad_plain_http_site_fails_each_problem_with_evidence_and_no_secret() {
                 "/.env",
                 Route::new(
                     200,
+                    // shipready:ignore secrets/database-uri-password -- a fake secret the test plants
                     "DATABASE_URL=postgres://app:hunter2@db/app\nSECRET_KEY=sk_live_abcdef\n",
                 ),
             ),
@@ -231,6 +232,7 @@ fn bad_targets_become_clear_items_and_the_other_checks_still_run() {
 
 #[test]
 fn credentials_in_a_url_are_refused_and_never_shown() {
+    // shipready:ignore secrets/url-basic-auth -- a fake credential the test gives
     let run = shipready(&["check", "--url", "https://admin:hunter2@127.0.0.1:1/"]);
     assert_eq!(run.code, 2);
     assert!(

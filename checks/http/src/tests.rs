@@ -68,6 +68,7 @@ fn a_bad_site_fails_every_rule_it_breaks() {
                 &format!("{SITE}/.env"),
                 200,
                 &[],
+                // shipready:ignore secrets/database-uri-password -- a fake secret the test plants
                 "DATABASE_URL=postgres://u:hunter2@db/x\n",
             ),
         ),
