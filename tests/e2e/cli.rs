@@ -58,7 +58,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains(
-            "--only nope: no such check (available: delivery, http, migrations, secrets, tls)"
+            "--only nope: no such check (available: delivery, http, migrations, org-scope, secrets, tls)"
         ),
         "{}",
         run.stderr
@@ -67,7 +67,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("unknown capability (known: repo, search, history, http, tls)"),
+            .contains("unknown capability (known: repo, search, history, http, tls, syntax)"),
         "{}",
         run.stderr
     );
@@ -78,7 +78,10 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
 #[test]
 fn only_and_skip_select_checks() {
     let repo = fixture_repo();
-    let (_, report) = crate::check_json(&repo, &["--skip", "delivery,http,migrations,secrets,tls"]);
+    let (_, report) = crate::check_json(
+        &repo,
+        &["--skip", "delivery,http,migrations,org-scope,secrets,tls"],
+    );
     assert!(report["checks"].as_array().unwrap().is_empty());
     assert_eq!(crate::item(&report, "delivery.ci")["status"], "not-run");
     let (_, report) = crate::check_json(&repo, &["--only", "delivery"]);
@@ -130,7 +133,7 @@ fn a_warm_run_loads_compiled_checks_from_the_cache() {
         warm.stderr
     );
     // A damaged cache entry is rebuilt, not fatal.
-    for entry in walk(cache.path()) {
+    for entry in shipready_tests::files_under(cache.path()) {
         std::fs::write(&entry, b"garbage").unwrap();
     }
     let repaired = run(cache.path());
@@ -140,19 +143,6 @@ fn a_warm_run_loads_compiled_checks_from_the_cache() {
         "{}",
         repaired.stderr
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod gating;
 mod history;
 mod live;
 mod migrations;
+mod org_scope;
 mod repos;
 mod sandbox;
 mod tls;

@@ -203,6 +203,27 @@ fn a_plugin_built_against_the_released_0_3_contract_still_loads() {
 }
 
 #[test]
+fn a_plugin_built_against_the_released_0_4_contract_still_loads() {
+    let repo = TempRepo::new()
+        .file("db/1.sql", "CREATE TABLE a (id int);\nDROP TABLE b;\n")
+        .file("db/2.sql", "ALTER TABLE a ADD COLUMN x text;\n")
+        .file("README.md", "hi\n")
+        .git();
+    let plugin = plugin("legacy04");
+    let (run, report) = check_json(
+        repo.path(),
+        &["--only", "legacy04", "--plugin", plugin.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let legacy = check_run(&report, "legacy04");
+    assert_eq!(legacy["status"]["status"], "ok", "{legacy:#}");
+    assert_eq!(
+        legacy["findings"][0]["message"],
+        "2 SQL files, 3 statements"
+    );
+}
+
+#[test]
 fn a_plugin_built_against_the_released_0_1_contract_still_loads() {
     let repo = fixture_repo();
     let legacy = plugin("legacy");

@@ -50,6 +50,20 @@ impl TempRepo {
         self
     }
 
+    /// Every file under `src` (a fixture on disk), at the same relative paths.
+    pub fn copy_of(src: &Path) -> Self {
+        let mut repo = TempRepo::new();
+        for file in files_under(src) {
+            let rel = file
+                .strip_prefix(src)
+                .expect("under src")
+                .to_string_lossy()
+                .into_owned();
+            repo = repo.file(&rel, std::fs::read(&file).expect("read fixture file"));
+        }
+        repo
+    }
+
     /// Turn it into a git work tree (`git init`, one commit).
     pub fn git(self) -> Self {
         self.run_git(&["init", "-q", "-b", "main"]);
@@ -119,4 +133,19 @@ pub fn shipready(bin: &str, args: &[&str], cache: &Path) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
 }

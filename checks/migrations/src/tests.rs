@@ -3,11 +3,9 @@
 //! in them: `expect: <rule>[, <rule>]` in a comment on a statement's line,
 //! `expect-file: <rule>[, ...]` for findings about a whole file.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use shipready_sdk::Location;
-use shipready_sdk::testing::FakeRepo;
+use shipready_sdk::testing::{FakeRepo, Score, found};
 
 use super::*;
 
@@ -16,103 +14,26 @@ const FIXTURES: &str = concat!(
     "/../../tests/fixtures/migrations"
 );
 
-/// (path, line or 0 for the whole file, rule)
-type Key = (String, u32, String);
-
-fn files(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, root, out);
-        } else {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, std::fs::read(&path).unwrap()));
-        }
-    }
-}
-
-fn expectations(files: &[(String, Vec<u8>)]) -> BTreeSet<Key> {
-    let mut expected = BTreeSet::new();
-    for (path, bytes) in files {
-        let text = String::from_utf8_lossy(bytes);
-        for (i, line) in text.lines().enumerate() {
-            for (marker, at) in [("expect-file:", 0), ("expect:", i as u32 + 1)] {
-                if let Some((_, rules)) = line.split_once(marker) {
-                    for rule in rules.split(',') {
-                        expected.insert((path.clone(), at, rule.trim().to_string()));
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    expected
-}
-
-fn found(outcome: &shipready_sdk::Outcome) -> BTreeSet<Key> {
-    outcome
-        .findings
-        .iter()
-        .map(|f| match &f.location {
-            Some(Location::File { path, span, .. }) => (
-                path.clone(),
-                span.map_or(0, |s| s.start_line),
-                f.rule.clone(),
-            ),
-            _ => (String::new(), 0, f.rule.clone()),
-        })
-        .collect()
-}
-
 #[test]
 fn precision_and_recall_on_every_migration_system() {
-    let mut all = Vec::new();
-    files(Path::new(FIXTURES), Path::new(FIXTURES), &mut all);
-    let mut repo = FakeRepo::new();
-    for (path, bytes) in &all {
-        repo = repo.file(path, bytes);
-    }
+    let repo = FakeRepo::from_dir(Path::new(FIXTURES));
     let outcome = repo.run::<Migrations>().unwrap();
-    let expected = expectations(&all);
-    let found = found(&outcome);
-    let true_positives = expected.intersection(&found).count();
-    let precision = true_positives as f64 / found.len().max(1) as f64;
-    let recall = true_positives as f64 / expected.len().max(1) as f64;
+    let score = Score::of(&repo, &outcome);
     println!(
-        "migrations fixtures: {} expected, {} found, precision {precision:.3}, recall {recall:.3}",
-        expected.len(),
-        found.len()
+        "migrations fixtures: {} expected, {} found, precision {:.3}, recall {:.3}",
+        score.expected, score.found, score.precision, score.recall
     );
-    let missed: Vec<&Key> = expected.difference(&found).collect();
-    let extra: Vec<&Key> = found.difference(&expected).collect();
     assert!(
-        missed.is_empty() && extra.is_empty(),
-        "missed: {missed:#?}\nnot expected: {extra:#?}"
+        score.missed.is_empty() && score.unexpected.is_empty(),
+        "missed: {:#?}\nnot expected: {:#?}",
+        score.missed,
+        score.unexpected
     );
 }
 
 #[test]
 fn every_rule_is_documented_with_a_safe_recipe() {
-    for rule in rules::ALL {
-        for heading in [
-            "## What it checks",
-            "## Why it matters",
-            "## Example",
-            "## How to fix",
-        ] {
-            assert!(
-                rule.docs().contains(heading),
-                "{} lacks {heading}",
-                rule.id()
-            );
-        }
-    }
+    shipready_sdk::testing::assert_documented(rules::ALL);
 }
 
 #[test]

@@ -33,6 +33,7 @@ pub enum Capability {
     History,
     Http,
     Tls,
+    Syntax,
 }
 
 impl Capability {
@@ -42,6 +43,7 @@ impl Capability {
         Capability::History,
         Capability::Http,
         Capability::Tls,
+        Capability::Syntax,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +53,7 @@ impl Capability {
             Capability::History => "history",
             Capability::Http => "http",
             Capability::Tls => "tls",
+            Capability::Syntax => "syntax",
         }
     }
 
@@ -372,9 +375,12 @@ impl Runner {
         let (info, declared) = info;
         // A check that reads the repository has nothing to look at in a
         // URL-only run: it is not run, and its items say so.
-        let needs_repo = declared
-            .iter()
-            .any(|c| matches!(c, Capability::Repo | Capability::Search));
+        let needs_repo = declared.iter().any(|c| {
+            matches!(
+                c,
+                Capability::Repo | Capability::Search | Capability::Syntax
+            )
+        });
         if is_filtered_out(&id, opts) || (needs_repo && repo.is_none()) {
             return None;
         }

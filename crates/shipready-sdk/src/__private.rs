@@ -23,7 +23,7 @@ pub mod bindings {
 }
 
 use bindings::shipready::check::{
-    findings, history, http, log, repo, search, sql, tls, types as wit,
+    findings, history, http, log, repo, search, sql, syntax, tls, types as wit,
 };
 use shipready_schema::sql::{Dialect, ParseError, Parsed, ParsedFile};
 use shipready_schema::{DefaultKind, Located, Op};
@@ -164,6 +164,50 @@ impl Host for WasmHost {
                 })
             })
             .collect()
+    }
+
+    fn query_syntax(
+        &self,
+        globs: &[&str],
+        queries: &[shipready_syntax::QuerySpec],
+        changed: bool,
+    ) -> Result<shipready_syntax::Answer, HostError> {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        let queries: Vec<syntax::Query> = queries
+            .iter()
+            .map(|q| syntax::Query {
+                language: wit_language(q.language),
+                source: q.source.clone(),
+            })
+            .collect();
+        let answer = if changed {
+            syntax::query_changed_files(&globs, &queries)
+        } else {
+            syntax::query_files(&globs, &queries)
+        }
+        .map_err(host_error)?;
+        Ok(shipready_syntax::Answer {
+            files: answer.files.into_iter().map(parsed_source).collect(),
+            skipped: answer
+                .skipped
+                .into_iter()
+                .map(|s| shipready_syntax::SkippedFile {
+                    path: s.path,
+                    reason: match s.reason {
+                        syntax::SkipReason::UnknownLanguage => {
+                            shipready_syntax::SkipReason::UnknownLanguage
+                        }
+                        syntax::SkipReason::TooLarge => shipready_syntax::SkipReason::TooLarge,
+                        syntax::SkipReason::Binary => shipready_syntax::SkipReason::Binary,
+                        syntax::SkipReason::NotUtf8 => shipready_syntax::SkipReason::NotUtf8,
+                        syntax::SkipReason::TimedOut => shipready_syntax::SkipReason::TimedOut,
+                        syntax::SkipReason::Unreadable => shipready_syntax::SkipReason::Unreadable,
+                    },
+                    language: s.language,
+                })
+                .collect(),
+            truncated: answer.truncated,
+        })
     }
 
     fn tls_inspect(&self, host: &str, port: u16) -> Result<TlsInspection, TlsError> {
@@ -389,6 +433,70 @@ fn hit(h: search::Hit) -> Hit {
     }
 }
 
+fn wit_language(l: shipready_syntax::Language) -> syntax::Language {
+    use shipready_syntax::Language as L;
+    match l {
+        L::Python => syntax::Language::Python,
+        L::JavaScript => syntax::Language::Javascript,
+        L::TypeScript => syntax::Language::Typescript,
+        L::Tsx => syntax::Language::Tsx,
+        L::Ruby => syntax::Language::Ruby,
+        L::Go => syntax::Language::Go,
+        L::Java => syntax::Language::Java,
+    }
+}
+
+fn syntax_span(s: wit::Span) -> shipready_syntax::Span {
+    shipready_syntax::Span {
+        start_line: s.start_line,
+        start_column: s.start_column,
+        end_line: s.end_line,
+        end_column: s.end_column,
+    }
+}
+
+fn parsed_source(f: syntax::ParsedFile) -> shipready_syntax::ParsedFile {
+    use shipready_syntax::Language as L;
+    shipready_syntax::ParsedFile {
+        path: f.path,
+        syntax: shipready_syntax::FileSyntax {
+            language: match f.language {
+                syntax::Language::Python => L::Python,
+                syntax::Language::Javascript => L::JavaScript,
+                syntax::Language::Typescript => L::TypeScript,
+                syntax::Language::Tsx => L::Tsx,
+                syntax::Language::Ruby => L::Ruby,
+                syntax::Language::Go => L::Go,
+                syntax::Language::Java => L::Java,
+            },
+            errors: f.errors,
+            first_error: f.first_error.map(syntax_span),
+            truncated: f.truncated,
+            matches: f
+                .matches
+                .into_iter()
+                .map(|m| shipready_syntax::Match {
+                    query: m.query,
+                    pattern: m.pattern,
+                    captures: m
+                        .captures
+                        .into_iter()
+                        .map(|c| shipready_syntax::Capture {
+                            name: c.name,
+                            kind: c.kind,
+                            span: syntax_span(c.span),
+                            start_byte: c.start_byte,
+                            end_byte: c.end_byte,
+                            text: c.text,
+                            truncated: c.truncated,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
+    }
+}
+
 fn host_error(e: wit::HostError) -> HostError {
     match e {
         wit::HostError::NotGranted(c) => HostError::NotGranted(match c {
@@ -397,6 +505,7 @@ fn host_error(e: wit::HostError) -> HostError {
             wit::Capability::History => Capability::History,
             wit::Capability::Http => Capability::Http,
             wit::Capability::Tls => Capability::Tls,
+            wit::Capability::Syntax => Capability::Syntax,
         }),
         wit::HostError::Invalid(m) => HostError::Invalid(m),
         wit::HostError::Io(m) => HostError::Io(m),
@@ -429,6 +538,7 @@ pub fn describe<C: Check>() -> wit::CheckInfo {
                 Capability::History => wit::Capability::History,
                 Capability::Http => wit::Capability::Http,
                 Capability::Tls => wit::Capability::Tls,
+                Capability::Syntax => wit::Capability::Syntax,
             })
             .collect(),
         rules: info

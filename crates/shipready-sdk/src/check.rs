@@ -229,6 +229,31 @@ impl<'a> Cx<'a> {
         self.host.tls_inspect(host, port)
     }
 
+    /// Parse the repository's source files matching `globs` with
+    /// tree-sitter and run `queries` on them, in the host, across cores
+    /// (needs [`Capability::Syntax`]). Each query is for one language; a
+    /// file is parsed only if some query is for its language. Every parsed
+    /// file answers, with its syntax errors counted (the tree is partial
+    /// there, the rest still queried); files of other languages, too large,
+    /// binary or too slow to parse are listed as skipped, with the reason.
+    pub fn query_syntax(
+        &self,
+        globs: &[&str],
+        queries: &[crate::syntax::QuerySpec],
+    ) -> Result<crate::syntax::Answer, HostError> {
+        self.host.query_syntax(globs, queries, false)
+    }
+
+    /// [`Cx::query_syntax`] over only the files of a change-limited run
+    /// ([`Context::changed_files`]); the whole repository otherwise.
+    pub fn query_syntax_changed(
+        &self,
+        globs: &[&str],
+        queries: &[crate::syntax::QuerySpec],
+    ) -> Result<crate::syntax::Answer, HostError> {
+        self.host.query_syntax(globs, queries, true)
+    }
+
     pub fn log(&self, level: Level, message: &str) {
         self.host.log(level, message)
     }

@@ -431,6 +431,14 @@ pub trait Host {
     fn http_send(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>>;
     /// Examine the TLS of `host:port`.
     fn tls_inspect(&self, host: &str, port: u16) -> Result<TlsInspection, TlsError>;
+    /// Parse the source files matching `globs` (only the changed ones of a
+    /// change-limited run with `changed`) and run the queries on them.
+    fn query_syntax(
+        &self,
+        globs: &[&str],
+        queries: &[shipready_syntax::QuerySpec],
+        changed: bool,
+    ) -> Result<shipready_syntax::Answer, HostError>;
     fn log(&self, level: Level, message: &str);
     /// Hand a batch of findings to the host.
     fn report(&self, batch: Vec<Finding>);

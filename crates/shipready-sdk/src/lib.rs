@@ -30,9 +30,10 @@ pub use host::{
 pub use rule::{Capability, Rule, Severity};
 /// Schema operations and SQL parse results ([`Cx::parse_sql`]).
 pub use shipready_schema as schema;
+pub use shipready_syntax as syntax;
 
 /// The WIT package version of `wit/check.wit` this SDK is built against.
-pub const CONTRACT_VERSION: &str = "0.4.0";
+pub const CONTRACT_VERSION: &str = "0.5.0";
 
 /// Why a check could not complete. Becomes an `error` item in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]

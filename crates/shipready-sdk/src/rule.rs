@@ -23,6 +23,8 @@ pub enum Capability {
     Http,
     /// Examine the TLS of the `https` URLs given with `--url`.
     Tls,
+    /// Parse source files with tree-sitter and query them, in the host.
+    Syntax,
 }
 
 /// One rule a check decides: an id namespaced by the check, a title, a default

@@ -18,6 +18,72 @@ use crate::{
     TlsInspection,
 };
 
+/// Panic unless every rule's docs have the headings `shipready explain`
+/// shows: what it checks, why it matters, an example, how to fix.
+pub fn assert_documented(rules: &[&crate::Rule]) {
+    for rule in rules {
+        for heading in [
+            "## What it checks",
+            "## Why it matters",
+            "## Example",
+            "## How to fix",
+        ] {
+            assert!(
+                rule.docs().contains(heading),
+                "{} lacks {heading}",
+                rule.id()
+            );
+        }
+    }
+}
+
+/// A finding as fixtures spell it: path, line (0 for the whole file), rule.
+pub type Expected = (String, u32, String);
+
+/// An outcome's findings as fixtures spell them, sorted.
+pub fn found(outcome: &Outcome) -> std::collections::BTreeSet<Expected> {
+    outcome
+        .findings
+        .iter()
+        .map(|f| match &f.location {
+            Some(crate::Location::File { path, span, .. }) => (
+                path.clone(),
+                span.map_or(0, |s| s.start_line),
+                f.rule.clone(),
+            ),
+            _ => (String::new(), 0, f.rule.clone()),
+        })
+        .collect()
+}
+
+/// How an outcome compares with a fixture's expectations.
+#[derive(Debug)]
+pub struct Score {
+    pub expected: usize,
+    pub found: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub missed: Vec<Expected>,
+    pub unexpected: Vec<Expected>,
+}
+
+impl Score {
+    /// Score `outcome` against what `repo`'s files expect.
+    pub fn of(repo: &FakeRepo, outcome: &Outcome) -> Score {
+        let expected = repo.expectations();
+        let found = found(outcome);
+        let hits = expected.intersection(&found).count();
+        Score {
+            expected: expected.len(),
+            found: found.len(),
+            precision: hits as f64 / found.len().max(1) as f64,
+            recall: hits as f64 / expected.len().max(1) as f64,
+            missed: expected.difference(&found).cloned().collect(),
+            unexpected: found.difference(&expected).cloned().collect(),
+        }
+    }
+}
+
 /// An in-memory target.
 #[derive(Debug, Default)]
 pub struct FakeRepo {
@@ -98,6 +164,58 @@ impl FakeRepo {
     pub fn tls(mut self, host: &str, port: u16, answer: Result<TlsInspection, TlsError>) -> Self {
         self.tls.push((host.to_string(), port, answer));
         self
+    }
+
+    /// Every file under `dir`, by its path relative to `dir`: a fixture
+    /// repository on disk.
+    pub fn from_dir(dir: &std::path::Path) -> Self {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, repo: &mut FakeRepo) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .flatten()
+                .collect();
+            entries.sort_by_key(|e| e.path());
+            for entry in entries {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, root, repo);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    let rel = path.strip_prefix(root).unwrap_or(&path);
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    repo.files.insert(rel, bytes);
+                }
+            }
+        }
+        let mut repo = FakeRepo::new();
+        walk(dir, dir, &mut repo);
+        repo
+    }
+
+    /// Set one of the check's settings (a JSON value).
+    pub fn setting(mut self, key: &str, json: &str) -> Self {
+        self.ctx.settings.push((key.to_string(), json.to_string()));
+        self
+    }
+
+    /// The findings the files expect: `expect: <rule>[, <rule>]` in a
+    /// comment on a line (a finding on that line), `expect-file: <rule>`
+    /// (a finding about the whole file, line 0).
+    pub fn expectations(&self) -> std::collections::BTreeSet<Expected> {
+        let mut expected = std::collections::BTreeSet::new();
+        for (path, bytes) in &self.files {
+            let text = String::from_utf8_lossy(bytes);
+            for (i, line) in text.lines().enumerate() {
+                for (marker, at) in [("expect-file:", 0), ("expect:", i as u32 + 1)] {
+                    if let Some((_, rules)) = line.split_once(marker) {
+                        for rule in rules.split(',') {
+                            expected.insert((path.clone(), at, rule.trim().to_string()));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        expected
     }
 
     /// Replace the context the check sees.
@@ -368,6 +486,55 @@ impl Host for Granted<'_> {
                     "nothing canned for {host}:{port}"
                 )))
             })
+    }
+
+    /// Parsed as the host parses: the same grammars, queries, limits and
+    /// reasons for skipping.
+    fn query_syntax(
+        &self,
+        globs: &[&str],
+        queries: &[shipready_syntax::QuerySpec],
+        changed: bool,
+    ) -> Result<shipready_syntax::Answer, HostError> {
+        use shipready_syntax::{Plan, SkipReason};
+        self.require(Capability::Syntax)?;
+        let compiled = shipready_syntax::Queries::compile(queries).map_err(HostError::Invalid)?;
+        let in_change = self.repo.ctx.changed_files.as_ref().filter(|_| changed);
+        let limits = shipready_syntax::Limits::default();
+        let mut session = shipready_syntax::Session::default();
+        let mut answer = shipready_syntax::Answer::default();
+        for (path, content) in self.matching(globs)? {
+            if in_change.is_some_and(|c| !c.contains(path)) {
+                continue;
+            }
+            let language = shipready_paths::language_of(path);
+            let parsed = match compiled.plan(language, content.len() as u64) {
+                Plan::Ignore => continue,
+                Plan::Skip(reason) => Err(reason),
+                Plan::Parse(l) => match kind(content) {
+                    FileKind::Binary => Err(SkipReason::Binary),
+                    FileKind::NotUtf8 | FileKind::TooLarge => Err(SkipReason::NotUtf8),
+                    FileKind::Text => {
+                        let text = std::str::from_utf8(content).unwrap_or_default();
+                        session
+                            .query(&compiled, l, text, &limits)
+                            .map_err(|_| SkipReason::TimedOut)
+                    }
+                },
+            };
+            match parsed {
+                Ok(syntax) => answer.files.push(shipready_syntax::ParsedFile {
+                    path: path.clone(),
+                    syntax,
+                }),
+                Err(reason) => answer.skipped.push(shipready_syntax::SkippedFile {
+                    path: path.clone(),
+                    reason,
+                    language: language.map(str::to_string),
+                }),
+            }
+        }
+        Ok(answer)
     }
 
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {

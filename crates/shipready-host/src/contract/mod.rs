@@ -12,6 +12,7 @@ pub mod v0_1;
 pub mod v0_2;
 pub mod v0_3;
 pub mod v0_4;
+pub mod v0_5;
 
 use wasmtime::StoreContextMut;
 
@@ -23,7 +24,13 @@ use crate::services::repo::RepoIndex;
 pub const PACKAGE: &str = "shipready:check";
 
 /// The contract versions this host can load, oldest first.
-pub const SUPPORTED: &[&str] = &[v0_1::VERSION, v0_2::VERSION, v0_3::VERSION, v0_4::VERSION];
+pub const SUPPORTED: &[&str] = &[
+    v0_1::VERSION,
+    v0_2::VERSION,
+    v0_3::VERSION,
+    v0_4::VERSION,
+    v0_5::VERSION,
+];
 
 /// Link every supported version's host interfaces.
 pub(crate) fn add_to_linker(
@@ -32,7 +39,8 @@ pub(crate) fn add_to_linker(
     v0_1::add_to_linker(linker)?;
     v0_2::add_to_linker(linker)?;
     v0_3::add_to_linker(linker)?;
-    v0_4::add_to_linker(linker)
+    v0_4::add_to_linker(linker)?;
+    v0_5::add_to_linker(linker)
 }
 
 /// Why a service call was refused before it started.

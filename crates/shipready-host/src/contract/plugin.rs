@@ -6,7 +6,7 @@ use shipready_report::RuleInfo;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-use super::{PACKAGE, SUPPORTED, v0_1, v0_2, v0_3, v0_4};
+use super::{PACKAGE, SUPPORTED, v0_1, v0_2, v0_3, v0_4, v0_5};
 use crate::runner::Capability;
 use crate::sandbox::State;
 
@@ -36,6 +36,7 @@ pub(crate) enum Pre {
     V0_2(v0_2::PluginPre<State>),
     V0_3(v0_3::PluginPre<State>),
     V0_4(v0_4::PluginPre<State>),
+    V0_5(v0_5::PluginPre<State>),
 }
 
 pub(crate) enum Plugin {
@@ -43,6 +44,7 @@ pub(crate) enum Plugin {
     V0_2(v0_2::Plugin),
     V0_3(v0_3::Plugin),
     V0_4(v0_4::Plugin),
+    V0_5(v0_5::Plugin),
 }
 
 /// The contract version a component is built against, or why it cannot be
@@ -76,6 +78,7 @@ pub(crate) fn version_of(
         }
     }
     for (export, version) in [
+        (v0_5::CHECK_EXPORT, v0_5::VERSION),
         (v0_4::CHECK_EXPORT, v0_4::VERSION),
         (v0_3::CHECK_EXPORT, v0_3::VERSION),
         (v0_2::CHECK_EXPORT, v0_2::VERSION),
@@ -88,6 +91,7 @@ pub(crate) fn version_of(
     Err(format!(
         "not a shipready check: the component exports none of {} (build it with shipready-sdk's `export!`)",
         [
+            v0_5::CHECK_EXPORT,
             v0_4::CHECK_EXPORT,
             v0_3::CHECK_EXPORT,
             v0_2::CHECK_EXPORT,
@@ -108,7 +112,8 @@ impl Pre {
             v0_1::VERSION => Pre::V0_1(v0_1::PluginPre::new(pre)?),
             v0_2::VERSION => Pre::V0_2(v0_2::PluginPre::new(pre)?),
             v0_3::VERSION => Pre::V0_3(v0_3::PluginPre::new(pre)?),
-            _ => Pre::V0_4(v0_4::PluginPre::new(pre)?),
+            v0_4::VERSION => Pre::V0_4(v0_4::PluginPre::new(pre)?),
+            _ => Pre::V0_5(v0_5::PluginPre::new(pre)?),
         })
     }
 
@@ -118,6 +123,7 @@ impl Pre {
             Pre::V0_2(p) => Plugin::V0_2(p.instantiate(store)?),
             Pre::V0_3(p) => Plugin::V0_3(p.instantiate(store)?),
             Pre::V0_4(p) => Plugin::V0_4(p.instantiate(store)?),
+            Pre::V0_5(p) => Plugin::V0_5(p.instantiate(store)?),
         })
     }
 }
@@ -180,6 +186,7 @@ impl Plugin {
             Plugin::V0_2(p) => described!(v0_2, p.shipready_check_check().call_describe(store)?),
             Plugin::V0_3(p) => described!(v0_3, p.shipready_check_check().call_describe(store)?),
             Plugin::V0_4(p) => described!(v0_4, p.shipready_check_check().call_describe(store)?),
+            Plugin::V0_5(p) => described!(v0_5, p.shipready_check_check().call_describe(store)?),
         })
     }
 
@@ -194,6 +201,7 @@ impl Plugin {
             Plugin::V0_2(p) => run_with!(v0_2, p, store, ctx),
             Plugin::V0_3(p) => run_with!(v0_3, p, store, ctx, changed_files),
             Plugin::V0_4(p) => run_with!(v0_4, p, store, ctx, changed_files),
+            Plugin::V0_5(p) => run_with!(v0_5, p, store, ctx, changed_files),
         }
     }
 }

@@ -50,8 +50,10 @@ pub fn capability(c: types::Capability) -> Capability {
 fn wit_capability(c: Capability) -> types::Capability {
     match c {
         Capability::Search => types::Capability::Search,
-        Capability::Repo | Capability::History | Capability::Http | Capability::Tls => {
-            types::Capability::Repo
-        }
+        Capability::Repo
+        | Capability::History
+        | Capability::Http
+        | Capability::Tls
+        | Capability::Syntax => types::Capability::Repo,
     }
 }

@@ -7,4 +7,5 @@ pub mod http;
 pub mod repo;
 pub mod search;
 pub mod sql;
+pub mod syntax;
 pub mod tls;

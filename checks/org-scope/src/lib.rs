@@ -1,0 +1,566 @@
+//! Built-in check `org-scope`: every query on a tenant-owned table is
+//! scoped to the current organisation.
+//!
+//! 1. Which tables are tenant-owned ([`tenancy`]): from the migrations
+//!    (SQL files parsed by the host, Rails migrations) and the ORM models
+//!    (Django, SQLAlchemy, ActiveRecord, Prisma), by their tenant column
+//!    or relation to the tenant model.
+//! 2. Which queries touch them ([`source`]): the host parses the source
+//!    with tree-sitter and answers the check's queries: SQL in string
+//!    literals of Python, JavaScript, TypeScript, Ruby, Go and Java (and
+//!    SQL built at run time), ORM call chains, scoping helpers.
+//! 3. Whether each is scoped ([`sql`] with a real SQL parser, [`orm`]).
+//!
+//! Settings: `tenant_columns`, `tenant_models` (added to the defaults),
+//! `scope_helpers` (functions or methods that scope a query),
+//! `global_tables` (tables that are never tenant-owned), each a list of
+//! strings.
+
+mod orm;
+pub mod rules;
+mod source;
+mod sql;
+mod tenancy;
+
+use std::collections::BTreeMap;
+
+use shipready_schema::Schema;
+use shipready_schema::sql::{Dialect, ParseSql, Parsed};
+use shipready_sdk::Level;
+use shipready_sdk::prelude::*;
+use shipready_sdk::syntax::{Language, SkipReason};
+
+use source::{Found, Purpose};
+use sql::Kind;
+use tenancy::Tenancy;
+
+/// The check; `export!` makes it the component's `check` export.
+pub struct OrgScope;
+
+/// What the configuration says about tenancy.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tenant_columns: Vec<String>,
+    pub tenant_models: Vec<String>,
+    pub scope_helpers: Vec<String>,
+    pub global_tables: Vec<String>,
+}
+
+const TENANT_COLUMNS: &[&str] = &[
+    "org_id",
+    "organization_id",
+    "organisation_id",
+    "tenant_id",
+    "account_id",
+    "workspace_id",
+    "team_id",
+];
+const TENANT_MODELS: &[&str] = &[
+    "Organization",
+    "Organisation",
+    "Org",
+    "Tenant",
+    "Account",
+    "Workspace",
+    "Team",
+];
+
+impl Settings {
+    fn from(ctx: &Context) -> Result<Settings> {
+        let list = |key: &str, defaults: &[&str]| -> Result<Vec<String>> {
+            let mut out: Vec<String> = defaults.iter().map(|s| s.to_string()).collect();
+            if let Some(raw) = ctx.setting(key) {
+                out.extend(string_list(raw).ok_or_else(|| {
+                    CheckError::BadSettings(format!(
+                        "{key} must be a list of strings, like [\"a\", \"b\"]; got {raw}"
+                    ))
+                })?);
+            }
+            Ok(out)
+        };
+        let lower = |v: Vec<String>| v.into_iter().map(|s| s.to_lowercase()).collect();
+        Ok(Settings {
+            tenant_columns: lower(list("tenant_columns", TENANT_COLUMNS)?),
+            tenant_models: list("tenant_models", TENANT_MODELS)?,
+            scope_helpers: list("scope_helpers", &[])?,
+            global_tables: lower(list("global_tables", &[])?),
+        })
+    }
+}
+
+/// A JSON list of plain strings (`["a", "b"]`).
+fn string_list(raw: &str) -> Option<Vec<String>> {
+    let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    inner
+        .split(',')
+        .map(|item| {
+            let item = item.trim().strip_prefix('"')?.strip_suffix('"')?;
+            let ok = !item.is_empty()
+                && item
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            ok.then(|| item.to_string())
+        })
+        .collect()
+}
+
+impl Check for OrgScope {
+    fn info() -> CheckInfo {
+        CheckInfo::new(
+            "org-scope",
+            env!("CARGO_PKG_VERSION"),
+            "Tenant isolation",
+            "Queries on tenant-owned tables that are not scoped to the current organisation.",
+        )
+        .capabilities(&[Capability::Repo, Capability::Syntax])
+        .rules(rules::ALL)
+    }
+
+    fn run(cx: &mut Cx<'_>) -> Result<()> {
+        let settings = Settings::from(cx.context())?;
+        let mut tenancy = Tenancy::default();
+        tenancy::from_schema(&mut tenancy, &schema(cx)?, &settings);
+        let specs = source::queries(&settings.scope_helpers);
+        let purposes: Vec<Purpose> = specs.iter().map(|(_, p)| *p).collect();
+        let queries: Vec<_> = specs.into_iter().map(|(q, _)| q).collect();
+        let answer = cx.query_syntax(source::GLOBS, &queries)?;
+        let found = source::found(&answer, &purposes);
+        learn_models(cx, &mut tenancy, &found, &settings)?;
+        if tenancy.is_empty() {
+            for rule in rules::ALL {
+                cx.not_applicable(
+                    rule,
+                    format!(
+                        "no tenant-owned tables or models found (no column such as {}, no model related to {})",
+                        settings.tenant_columns[0], settings.tenant_models[0]
+                    ),
+                );
+            }
+            return Ok(());
+        }
+        cx.log(
+            Level::Info,
+            &format!(
+                "{} tenant-owned tables, {} models, {} source files parsed",
+                tenancy.tables.len(),
+                tenancy.models.len(),
+                answer.files.len()
+            ),
+        );
+        judge_sql(cx, &found, &tenancy);
+        judge_chains(cx, &answer, &found, &tenancy, &settings);
+        coverage(cx, &answer);
+        Ok(())
+    }
+}
+
+shipready_sdk::export!(OrgScope);
+
+/// SQL parsed through the host (framework migrations embed some).
+struct HostSql<'a, 'b>(&'a Cx<'b>);
+
+impl ParseSql for HostSql<'_, '_> {
+    fn parse_sql(&self, sql: &str, first_line: u32) -> Parsed {
+        self.0
+            .parse_sql(&[(sql, first_line)], Dialect::Postgres)
+            .pop()
+            .unwrap_or_default()
+    }
+}
+
+/// The schema the migrations and schema files leave: SQL files (down
+/// migrations left out) and Rails migrations, replayed in path order.
+fn schema(cx: &Cx<'_>) -> Result<Schema> {
+    let mut schema = Schema::default();
+    let files = cx.paths(&["*.sql", "db/migrate/*.rb", "**/db/migrate/*.rb"])?;
+    let is_down = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name.ends_with(".down.sql")
+            || name == "down.sql"
+            || (name.starts_with('U') && name.contains("__"))
+    };
+    let sql: Vec<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| p.ends_with(".sql") && !is_down(p) && !source::ignored(p))
+        .collect();
+    for (path, parsed) in sql.iter().zip(cx.parse_sql_files(&sql, Dialect::Postgres)) {
+        if let Ok(file) = parsed {
+            schema.apply(path, &file.parsed.ops);
+        }
+    }
+    for file in files.iter().filter(|f| f.path.ends_with(".rb")) {
+        let Ok(bytes) = cx.read(&file.path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let read = shipready_schema::frameworks::rails(&text, &HostSql(cx));
+        schema.apply(&file.path, &read.up);
+    }
+    Ok(schema)
+}
+
+/// Models from the classes and Prisma schemas; Prisma clients extended
+/// with the tenant filter.
+fn learn_models(
+    cx: &Cx<'_>,
+    tenancy: &mut Tenancy,
+    found: &[Found<'_>],
+    settings: &Settings,
+) -> Result<()> {
+    let patterns = tenancy::Patterns::new();
+    let classes = |ext: &[&str]| -> Vec<tenancy::Class<'_>> {
+        found
+            .iter()
+            .filter(|f| f.purpose == Purpose::Class && ext.iter().any(|e| f.path.ends_with(e)))
+            .filter_map(|f| {
+                let name = f.others.iter().find(|c| c.name == "name")?;
+                let bases = f.others.iter().find(|c| c.name == "bases")?;
+                Some(tenancy::Class {
+                    path: f.path,
+                    line: f.capture.span.start_line,
+                    name: &name.text,
+                    bases: &bases.text,
+                    text: &f.capture.text,
+                })
+            })
+            .collect()
+    };
+    for file in cx.paths(&["*.prisma"])? {
+        if let Ok(bytes) = cx.read(&file.path) {
+            tenancy::from_prisma(
+                tenancy,
+                &file.path,
+                &String::from_utf8_lossy(&bytes),
+                settings,
+            );
+        }
+    }
+    tenancy::from_python(tenancy, &classes(&[".py"]), &patterns, settings);
+    tenancy::from_ruby(tenancy, &classes(&[".rb"]), &patterns, settings);
+    let prisma_keys: Vec<String> = tenancy
+        .models
+        .values()
+        .filter(|m| m.orm == tenancy::Orm::Prisma)
+        .flat_map(|m| m.keys.iter().cloned())
+        .collect();
+    for f in found.iter().filter(|f| f.purpose == Purpose::Client) {
+        let Some(value) = f.others.iter().find(|c| c.name == "value") else {
+            continue;
+        };
+        if prisma_keys.iter().any(|k| value.text.contains(k.as_str())) {
+            tenancy.scoped_clients.insert(f.capture.text.clone());
+        }
+    }
+    Ok(())
+}
+
+/// One line of a capture's text, whitespace collapsed, at most 200 characters.
+fn excerpt(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
+}
+
+fn filters(on: &[String]) -> String {
+    if on.is_empty() {
+        "this query has no filter on it".to_string()
+    } else {
+        let names: Vec<String> = on.iter().map(|c| format!("`{c}`")).collect();
+        format!("this query filters only on {}", names.join(", "))
+    }
+}
+
+/// SQL literals and built SQL, judged.
+fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
+    let built: Vec<&Found<'_>> = outermost(found.iter().filter(|f| f.purpose == Purpose::Built));
+    let tagged: std::collections::BTreeSet<(&str, u32)> = found
+        .iter()
+        .filter(|f| f.purpose == Purpose::Tagged)
+        .map(|f| (f.path, f.capture.start_byte))
+        .collect();
+    let mut candidates: Vec<(&Found<'_>, source::SqlText)> = Vec::new();
+    for f in found.iter().filter(|f| f.purpose == Purpose::SqlString) {
+        if covers(&built, f) {
+            continue;
+        }
+        let is_tagged = tagged.contains(&(f.path, f.capture.start_byte));
+        candidates.push((f, source::literal(&f.capture.text, is_tagged)));
+    }
+    for b in &built {
+        candidates.push((b, source::built(&b.capture.text)));
+    }
+    candidates.sort_by_key(|(f, _)| (f.path, f.capture.start_byte));
+    for (f, text) in candidates {
+        let line = f.capture.span.start_line;
+        let evidence = excerpt(&text.sql);
+        match sql::judge(&text.sql, tenancy) {
+            sql::Verdict::Scoped => {}
+            sql::Verdict::Unscoped(u) if text.dynamic => {
+                let t = &tenancy.tables[&u.table];
+                unverifiable(cx, f.path, line, &u.table, &t.column, evidence);
+            }
+            sql::Verdict::Unscoped(u) => {
+                let t = &tenancy.tables[&u.table];
+                let (rule, what) = if u.kind == Kind::Write {
+                    (
+                        &rules::UNSCOPED_WRITE,
+                        format!("`{}` on `{}` is not scoped to the tenant", u.verb, u.table),
+                    )
+                } else if u.by_id_alone() {
+                    (
+                        &rules::LOOKUP_BY_ID,
+                        format!(
+                            "`{}` on `{}` looks a row up by primary key alone",
+                            u.verb, u.table
+                        ),
+                    )
+                } else {
+                    (
+                        &rules::UNSCOPED_READ,
+                        format!("`{}` on `{}` is not scoped to the tenant", u.verb, u.table),
+                    )
+                };
+                cx.report(
+                    Finding::new(
+                        rule,
+                        format!(
+                            "{what}: table `{}` has tenant column `{}` ({}); {}",
+                            u.table,
+                            t.column,
+                            t.origin,
+                            filters(&u.filtered_on)
+                        ),
+                    )
+                    .at_line(f.path, line)
+                    .evidence(evidence)
+                    .remediation(format!(
+                        "Add `{} = <current organisation>` to the WHERE clause (or join to a table that is scoped), or enable row-level security with a policy on `{}`.",
+                        t.column, u.table
+                    )),
+                );
+            }
+            sql::Verdict::Unparsed => {
+                // Only text the parser cannot read that names a tenant
+                // table without its tenant column is worth a word.
+                let lower = text.sql.to_lowercase();
+                for table in sql::tables_named(&text.sql, tenancy) {
+                    let column = &tenancy.tables[table].column;
+                    if !lower.contains(column.as_str()) {
+                        unverifiable(cx, f.path, line, table, column, evidence.clone());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn unverifiable(
+    cx: &mut Cx<'_>,
+    path: &str,
+    line: u32,
+    table: &str,
+    column: &str,
+    evidence: String,
+) {
+    cx.report(
+        Finding::new(
+            &rules::UNVERIFIABLE,
+            format!(
+                "SQL on `{table}` is built at run time and its visible text does not filter on `{column}`: the check cannot verify that it is scoped to the tenant"
+            ),
+        )
+        .at_line(path, line)
+        .evidence(evidence)
+        .remediation(format!(
+            "Keep `{column} = <parameter>` in the literal part of the query and bind values as parameters, or build it with the ORM and its tenant filter."
+        )),
+    );
+}
+
+/// Captures not inside another capture of the same file, sorted by file
+/// and place (syntax nodes nest or are apart, never overlap).
+fn outermost<'a, 'f>(items: impl Iterator<Item = &'a Found<'f>>) -> Vec<&'a Found<'f>> {
+    let mut items: Vec<&Found<'_>> = items.collect();
+    items.sort_by_key(|f| {
+        (
+            f.path,
+            f.capture.start_byte,
+            std::cmp::Reverse(f.capture.end_byte),
+        )
+    });
+    let mut out: Vec<&Found<'_>> = Vec::with_capacity(items.len());
+    for f in items {
+        if covers(&out, f) {
+            continue;
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Whether one of `outer` (as [`outermost`] returns them) holds `f`.
+fn covers(outer: &[&Found<'_>], f: &Found<'_>) -> bool {
+    let key = (f.path, f.capture.start_byte);
+    let i = outer.partition_point(|o| (o.path, o.capture.start_byte) <= key);
+    i > 0 && outer[i - 1].path == f.path && f.capture.end_byte <= outer[i - 1].capture.end_byte
+}
+
+/// ORM call chains, judged.
+fn judge_chains(
+    cx: &mut Cx<'_>,
+    answer: &shipready_sdk::syntax::Answer,
+    found: &[Found<'_>],
+    tenancy: &Tenancy,
+    settings: &Settings,
+) {
+    let languages: BTreeMap<&str, Language> = answer
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.syntax.language))
+        .collect();
+    // The longest chain from each start: `a.b(c).d(e)` and `a.b(c)` start
+    // at the same byte.
+    let mut chains: BTreeMap<(&str, u32), &Found<'_>> = BTreeMap::new();
+    for f in found.iter().filter(|f| f.purpose == Purpose::Chain) {
+        let key = (f.path, f.capture.start_byte);
+        if chains
+            .get(&key)
+            .is_none_or(|o| o.capture.end_byte < f.capture.end_byte)
+        {
+            chains.insert(key, f);
+        }
+    }
+    let helpers: Vec<&Found<'_>> = found
+        .iter()
+        .filter(|f| f.purpose == Purpose::Helper)
+        .collect();
+    let checker = orm::Chains::new();
+    for ((path, _), f) in chains {
+        let in_helper = covers(&helpers, f);
+        if in_helper {
+            continue;
+        }
+        let Some(language) = languages.get(path) else {
+            continue;
+        };
+        let Some(u) = checker.judge(*language, &f.capture.text, tenancy, &settings.scope_helpers)
+        else {
+            continue;
+        };
+        let evidence = excerpt(&f.capture.text);
+        let head = format!(
+            "`{}`",
+            excerpt(&f.capture.text)
+                .chars()
+                .take(60)
+                .collect::<String>()
+        );
+        let (rule, what) = if u.kind == Kind::Write {
+            (
+                &rules::UNSCOPED_WRITE,
+                format!("{head} writes tenant data without the tenant filter"),
+            )
+        } else if u.by_id {
+            (
+                &rules::LOOKUP_BY_ID,
+                format!("{head} looks a row up by primary key alone"),
+            )
+        } else {
+            (
+                &rules::UNSCOPED_READ,
+                format!("{head} reads tenant data without the tenant filter"),
+            )
+        };
+        let keys: Vec<String> = u.model.keys.iter().map(|k| format!("`{k}`")).collect();
+        cx.report(
+            Finding::new(
+                rule,
+                format!(
+                    "{what}: model `{}` belongs to the tenant through {} ({}); {}",
+                    u.model.name,
+                    keys.join(" / "),
+                    u.model.origin,
+                    filters(&u.filtered_on)
+                ),
+            )
+            .at_line(path, f.capture.span.start_line)
+            .evidence(evidence)
+            .remediation(format!(
+                "Filter on {} too, or query through the organisation's association; to scope every query of `{}`, use a tenant default scope, manager or client extension, or name your helper in `scope_helpers`.",
+                keys.join(" / "),
+                u.model.name
+            )),
+        );
+    }
+}
+
+/// Files with syntax errors and files not analysed, said once each.
+fn coverage(cx: &mut Cx<'_>, answer: &shipready_sdk::syntax::Answer) {
+    for file in answer
+        .files
+        .iter()
+        .filter(|f| f.syntax.errors > 0 && !source::ignored(&f.path))
+    {
+        let line = file.syntax.first_error.map_or(1, |s| s.start_line);
+        cx.report(
+            Finding::new(
+                &rules::PARTIAL_PARSE,
+                format!(
+                    "{} syntax error(s), the first at line {line}: the parts that parsed were checked; queries in the rest may be missed",
+                    file.syntax.errors
+                ),
+            )
+            .at_line(&file.path, line)
+            .remediation("Fix the syntax, or exclude the file if it is a template or generated."),
+        );
+    }
+    let skipped: Vec<_> = answer
+        .skipped
+        .iter()
+        .filter(|s| !source::ignored(&s.path))
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    let mut counts: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+    for s in &skipped {
+        let label = match s.reason {
+            SkipReason::UnknownLanguage => format!(
+                "{} (language not parsed)",
+                s.language.as_deref().unwrap_or("unknown")
+            ),
+            SkipReason::TooLarge => "too large".to_string(),
+            SkipReason::Binary => "binary".to_string(),
+            SkipReason::NotUtf8 => "not UTF-8".to_string(),
+            SkipReason::TimedOut => "too slow to parse".to_string(),
+            SkipReason::Unreadable => "unreadable".to_string(),
+        };
+        let entry = counts.entry(label).or_insert((0, &s.path));
+        entry.0 += 1;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(label, (n, first))| format!("{n} {label}, e.g. {first}"))
+        .collect();
+    cx.report(
+        Finding::new(
+            &rules::NOT_ANALYSED,
+            format!(
+                "{} source files not analysed: {}",
+                skipped.len(),
+                parts.join("; ")
+            ),
+        )
+        .remediation("Review the queries in those files by hand."),
+    );
+}
+
+#[cfg(test)]
+mod tests;

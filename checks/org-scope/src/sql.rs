@@ -1,0 +1,532 @@
+//! Raw SQL found in the source, judged: which tenant-owned tables a
+//! statement reads or writes, and whether each is scoped to the tenant.
+//!
+//! A table is scoped when a top-level `AND` term of its `WHERE` (or of its
+//! join's `ON`) compares its tenant column (`org_id = $1`, `i.org_id IN
+//! (...)`); when it is joined by an equality to a table that is scoped; when
+//! a term restricts one of its columns to a subquery that is itself scoped
+//! (`invoice_id IN (SELECT id FROM invoices WHERE org_id = $1)`); or when
+//! the table has row-level security with a policy.
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, FromTable, JoinConstraint, JoinOperator, ObjectNamePart, Query, SetExpr,
+    Statement, TableFactor, TableWithJoins,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+
+use crate::tenancy::Tenancy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Read,
+    Write,
+}
+
+/// A tenant-owned table a statement touches without the tenant filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unscoped {
+    pub kind: Kind,
+    /// `UPDATE`, `DELETE`, `SELECT`.
+    pub verb: &'static str,
+    pub table: String,
+    /// The columns its own filter compares (`id`, `status`), sorted.
+    pub filtered_on: Vec<String>,
+}
+
+impl Unscoped {
+    /// A read that filters on the primary key and nothing else.
+    pub fn by_id_alone(&self) -> bool {
+        self.kind == Kind::Read && self.filtered_on == ["id"]
+    }
+}
+
+pub enum Verdict {
+    /// The text is not SQL this reader understands.
+    Unparsed,
+    /// Parsed; every tenant-owned table is scoped (or none is touched).
+    Scoped,
+    Unscoped(Unscoped),
+}
+
+/// Parameter styles as `?`: `%s`, `%(name)s`, `:name`, `@name`; `$1` stays.
+pub fn normalize_placeholders(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        if c == b'%' && matches!(next, b's' | b'd' | b'v' | b'f') {
+            out.push('?');
+            i += 2;
+        } else if c == b'%' && next == b'(' {
+            let end = sql[i..].find(")s").map_or(bytes.len(), |e| i + e + 2);
+            out.push('?');
+            i = end;
+        } else if (c == b':' || c == b'@')
+            && next.is_ascii_alphabetic()
+            && (i == 0 || !matches!(bytes[i - 1], b':' | b'@'))
+            && next != b':'
+        {
+            let mut j = i + 1;
+            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+                j += 1;
+            }
+            out.push('?');
+            i = j;
+        } else {
+            let ch = sql[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// Judge the first statement of `sql`.
+pub fn judge(sql: &str, tenancy: &Tenancy) -> Verdict {
+    let text = normalize_placeholders(sql);
+    let Ok(statements) = Parser::parse_sql(&GenericDialect {}, &text) else {
+        return Verdict::Unparsed;
+    };
+    let Some(statement) = statements.into_iter().next() else {
+        return Verdict::Unparsed;
+    };
+    let judge = Judge { tenancy };
+    match judge.statement(&statement) {
+        Some(u) => Verdict::Unscoped(u),
+        None => Verdict::Scoped,
+    }
+}
+
+/// One table of a `FROM`, with the name it is referred to by.
+struct Ref {
+    table: String,
+    alias: String,
+}
+
+struct Judge<'a> {
+    tenancy: &'a Tenancy,
+}
+
+fn last_ident(name: &sqlparser::ast::ObjectName) -> String {
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(i)) => i.value.to_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// The top-level `AND` terms of an expression.
+fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        Expr::Nested(inner) => conjuncts(inner, out),
+        _ => out.push(e),
+    }
+}
+
+/// A column reference: (qualifier, column), lower-case.
+fn column(e: &Expr) -> Option<(Option<String>, String)> {
+    match e {
+        Expr::Identifier(i) => Some((None, i.value.to_lowercase())),
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => Some((
+            Some(parts[parts.len() - 2].value.to_lowercase()),
+            parts[parts.len() - 1].value.to_lowercase(),
+        )),
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => column(expr),
+        _ => None,
+    }
+}
+
+impl Judge<'_> {
+    fn statement(&self, s: &Statement) -> Option<Unscoped> {
+        match s {
+            Statement::Query(q) => self.query(q),
+            Statement::Update(u) => {
+                let mut refs = Vec::new();
+                let mut ons = Vec::new();
+                self.from(std::slice::from_ref(&u.table), &mut refs, &mut ons);
+                if let Some(
+                    sqlparser::ast::UpdateTableFromKind::AfterSet(from)
+                    | sqlparser::ast::UpdateTableFromKind::BeforeSet(from),
+                ) = &u.from
+                {
+                    self.from(from, &mut refs, &mut ons);
+                }
+                self.select_like(&refs, &ons, u.selection.as_ref(), Kind::Write, "UPDATE")
+            }
+            Statement::Delete(d) => {
+                let mut refs = Vec::new();
+                let mut ons = Vec::new();
+                let from = match &d.from {
+                    FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
+                };
+                self.from(from, &mut refs, &mut ons);
+                if let Some(using) = &d.using {
+                    self.from(using, &mut refs, &mut ons);
+                }
+                self.select_like(&refs, &ons, d.selection.as_ref(), Kind::Write, "DELETE")
+            }
+            _ => None,
+        }
+    }
+
+    fn query(&self, q: &Query) -> Option<Unscoped> {
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                if let Some(u) = self.query(&cte.query) {
+                    return Some(u);
+                }
+            }
+        }
+        self.set_expr(&q.body)
+    }
+
+    fn set_expr(&self, body: &SetExpr) -> Option<Unscoped> {
+        match body {
+            SetExpr::Select(select) => {
+                let mut refs = Vec::new();
+                let mut ons = Vec::new();
+                self.from(&select.from, &mut refs, &mut ons);
+                for derived in select.from.iter().flat_map(|t| {
+                    std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
+                }) {
+                    if let TableFactor::Derived { subquery, .. } = derived
+                        && let Some(u) = self.query(subquery)
+                    {
+                        return Some(u);
+                    }
+                }
+                self.select_like(&refs, &ons, select.selection.as_ref(), Kind::Read, "SELECT")
+            }
+            SetExpr::Query(q) => self.query(q),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr(left).or_else(|| self.set_expr(right))
+            }
+            SetExpr::Update(s) | SetExpr::Delete(s) => self.statement(s),
+            _ => None,
+        }
+    }
+
+    /// The tables of a `FROM` list and the `ON` conditions of its joins.
+    fn from<'q>(&self, from: &'q [TableWithJoins], refs: &mut Vec<Ref>, ons: &mut Vec<&'q Expr>) {
+        for t in from {
+            self.factor(&t.relation, refs);
+            for join in &t.joins {
+                self.factor(&join.relation, refs);
+                let constraint = match &join.join_operator {
+                    JoinOperator::Join(c)
+                    | JoinOperator::Inner(c)
+                    | JoinOperator::Left(c)
+                    | JoinOperator::LeftOuter(c)
+                    | JoinOperator::Right(c)
+                    | JoinOperator::RightOuter(c)
+                    | JoinOperator::FullOuter(c)
+                    | JoinOperator::StraightJoin(c) => Some(c),
+                    _ => None,
+                };
+                if let Some(JoinConstraint::On(on)) = constraint {
+                    ons.push(on);
+                }
+            }
+        }
+    }
+
+    fn factor(&self, f: &TableFactor, refs: &mut Vec<Ref>) {
+        if let TableFactor::Table { name, alias, .. } = f {
+            let table = last_ident(name);
+            let alias = alias
+                .as_ref()
+                .map_or_else(|| table.clone(), |a| a.name.value.to_lowercase());
+            refs.push(Ref { table, alias });
+        }
+    }
+
+    /// Does a term scope `r` directly: its tenant column compared, or one
+    /// of its columns restricted to a scoped subquery?
+    fn scopes(&self, term: &Expr, r: &Ref, single: bool) -> bool {
+        let Some(tenant) = self.tenancy.tables.get(&r.table) else {
+            return true;
+        };
+        let mine = |e: &Expr, want: Option<&str>| {
+            column(e).is_some_and(|(q, c)| {
+                want.is_none_or(|w| c == w)
+                    && match q {
+                        Some(q) => q == r.alias || q == r.table,
+                        None => single,
+                    }
+            })
+        };
+        match term {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => mine(left, Some(&tenant.column)) || mine(right, Some(&tenant.column)),
+            Expr::InList {
+                expr,
+                negated: false,
+                ..
+            } => mine(expr, Some(&tenant.column)),
+            Expr::AnyOp { left, .. } => mine(left, Some(&tenant.column)),
+            Expr::InSubquery {
+                expr,
+                subquery,
+                negated: false,
+            } => {
+                mine(expr, None)
+                    && self.query(subquery).is_none()
+                    && touches_tenant_table(subquery, self.tenancy)
+            }
+            _ => false,
+        }
+    }
+
+    fn select_like(
+        &self,
+        refs: &[Ref],
+        ons: &[&Expr],
+        selection: Option<&Expr>,
+        kind: Kind,
+        verb: &'static str,
+    ) -> Option<Unscoped> {
+        let mut terms = Vec::new();
+        if let Some(s) = selection {
+            conjuncts(s, &mut terms);
+        }
+        for on in ons {
+            conjuncts(on, &mut terms);
+        }
+        // A subquery in the WHERE is a query of its own.
+        for t in &terms {
+            if let Some(u) = self.nested(t) {
+                return Some(u);
+            }
+        }
+        let single = refs.len() == 1;
+        let tenant_refs: Vec<&Ref> = refs
+            .iter()
+            .filter(|r| {
+                self.tenancy
+                    .tables
+                    .get(&r.table)
+                    .is_some_and(|t| !t.row_level_security)
+            })
+            .collect();
+        let mut scoped: Vec<bool> = tenant_refs
+            .iter()
+            .map(|r| terms.iter().any(|t| self.scopes(t, r, single)))
+            .collect();
+        // Scope spreads along equality joins between tables.
+        loop {
+            let mut changed = false;
+            for i in 0..tenant_refs.len() {
+                if scoped[i] {
+                    continue;
+                }
+                let linked = terms.iter().any(|t| {
+                    let Expr::BinaryOp {
+                        left,
+                        op: BinaryOperator::Eq,
+                        right,
+                    } = t
+                    else {
+                        return false;
+                    };
+                    let (Some((Some(ql), _)), Some((Some(qr), _))) = (column(left), column(right))
+                    else {
+                        return false;
+                    };
+                    let me = &tenant_refs[i].alias;
+                    let other = if &ql == me {
+                        qr
+                    } else if &qr == me {
+                        ql
+                    } else {
+                        return false;
+                    };
+                    refs.iter().any(|r| {
+                        r.alias == other
+                            && tenant_refs
+                                .iter()
+                                .position(|t| t.alias == r.alias)
+                                .is_some_and(|j| scoped[j])
+                    })
+                });
+                if linked {
+                    scoped[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let i = scoped.iter().position(|s| !s)?;
+        let r = tenant_refs[i];
+        let mut filtered_on: Vec<String> = terms
+            .iter()
+            .filter_map(|t| match t {
+                Expr::BinaryOp {
+                    op: BinaryOperator::Or,
+                    ..
+                } => None,
+                Expr::BinaryOp { left, right, .. } => column(left).or_else(|| column(right)),
+                Expr::InList { expr, .. } | Expr::InSubquery { expr, .. } => column(expr),
+                Expr::IsNull(e) | Expr::IsNotNull(e) => column(e),
+                _ => None,
+            })
+            .filter(|(q, _)| q.as_ref().is_none_or(|q| *q == r.alias || *q == r.table))
+            .map(|(_, c)| c)
+            .collect();
+        filtered_on.sort();
+        filtered_on.dedup();
+        Some(Unscoped {
+            kind,
+            verb,
+            table: r.table.clone(),
+            filtered_on,
+        })
+    }
+
+    /// An unscoped query nested in a term (`IN (SELECT ...)`, `EXISTS`).
+    fn nested(&self, term: &Expr) -> Option<Unscoped> {
+        match term {
+            Expr::InSubquery { subquery, .. } => self.query(subquery),
+            Expr::Exists { subquery, .. } => self.query(subquery),
+            Expr::Subquery(q) => self.query(q),
+            Expr::BinaryOp { left, right, .. } => self.nested(left).or_else(|| self.nested(right)),
+            Expr::Nested(e) => self.nested(e),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a (scoped) subquery reads a tenant-owned table: only then does
+/// restricting a column to it scope the outer table.
+fn touches_tenant_table(q: &Query, tenancy: &Tenancy) -> bool {
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return false;
+    };
+    select.from.iter().any(|t| {
+        std::iter::once(&t.relation)
+            .chain(t.joins.iter().map(|j| &j.relation))
+            .any(|f| matches!(f, TableFactor::Table { name, .. } if tenancy.tables.contains_key(&last_ident(name))))
+    })
+}
+
+/// The tenant-owned tables a text names, as whole words (for SQL the
+/// parser could not read).
+pub fn tables_named<'t>(text: &str, tenancy: &'t Tenancy) -> Vec<&'t str> {
+    let lower = text.to_lowercase();
+    let words: std::collections::BTreeSet<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    tenancy
+        .tables
+        .iter()
+        .filter(|(name, t)| words.contains(name.as_str()) && !t.row_level_security)
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenancy::TenantTable;
+
+    fn tenancy() -> Tenancy {
+        let mut t = Tenancy::default();
+        for (name, rls) in [("invoices", false), ("line_items", false), ("audit", true)] {
+            t.tables.insert(
+                name.into(),
+                TenantTable {
+                    column: "org_id".into(),
+                    origin: "001.sql:1".into(),
+                    row_level_security: rls,
+                },
+            );
+        }
+        t
+    }
+
+    fn verdict(sql: &str) -> Option<(Kind, String, Vec<String>)> {
+        match judge(sql, &tenancy()) {
+            Verdict::Unparsed => panic!("unparsed: {sql}"),
+            Verdict::Scoped => None,
+            Verdict::Unscoped(u) => Some((u.kind, u.table, u.filtered_on)),
+        }
+    }
+
+    #[test]
+    fn scoped_queries_in_every_usual_form() {
+        for sql in [
+            "SELECT * FROM invoices WHERE org_id = $1",
+            "SELECT * FROM invoices WHERE id = %s AND org_id = %s",
+            "SELECT * FROM invoices WHERE org_id = %(org)s",
+            "SELECT * FROM invoices WHERE org_id = :org AND status = 'x'",
+            "SELECT i.* FROM invoices i WHERE i.org_id = ? AND i.id = ?",
+            "SELECT li.* FROM line_items li JOIN invoices i ON i.id = li.invoice_id WHERE i.org_id = $1",
+            "DELETE FROM line_items WHERE invoice_id IN (SELECT id FROM invoices WHERE org_id = $1)",
+            "UPDATE invoices SET status = 'x' WHERE id = $2 AND org_id = $1",
+            "SELECT * FROM audit",
+            "SELECT * FROM plans WHERE id = 1",
+            "SELECT * FROM invoices WHERE org_id = ANY($1)",
+            "SELECT * FROM invoices WHERE org_id IN (1, 2)",
+            "SELECT * FROM invoices WHERE org_id = current_setting('app.org')::bigint",
+            "WITH x AS (SELECT * FROM invoices WHERE org_id = $1) SELECT * FROM x",
+        ] {
+            assert_eq!(verdict(sql), None, "{sql}");
+        }
+    }
+
+    #[test]
+    fn unscoped_queries_say_what_they_filter_on() {
+        let id = || vec!["id".to_string()];
+        assert_eq!(
+            verdict("SELECT * FROM invoices WHERE id = $1"),
+            Some((Kind::Read, "invoices".into(), id()))
+        );
+        assert_eq!(
+            verdict("UPDATE invoices SET status = 'paid' WHERE id = $1"),
+            Some((Kind::Write, "invoices".into(), id()))
+        );
+        assert_eq!(
+            verdict("DELETE FROM line_items WHERE invoice_id = ?"),
+            Some((Kind::Write, "line_items".into(), vec!["invoice_id".into()]))
+        );
+        assert_eq!(
+            verdict("SELECT * FROM invoices WHERE org_id = $1 OR public"),
+            Some((Kind::Read, "invoices".into(), vec![]))
+        );
+        assert_eq!(
+            verdict("SELECT * FROM invoices"),
+            Some((Kind::Read, "invoices".into(), vec![]))
+        );
+        assert!(
+            verdict("SELECT * FROM plans WHERE id IN (SELECT plan_id FROM invoices)").is_some()
+        );
+        assert!(
+            verdict("SELECT li.* FROM line_items li JOIN invoices i ON i.id = li.invoice_id")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn placeholders_of_every_driver_become_parameters() {
+        assert_eq!(
+            normalize_placeholders(
+                "a = %s AND b = %(x)s AND c = :c AND d = @d AND e::int AND f = $1"
+            ),
+            "a = ? AND b = ? AND c = ? AND d = ? AND e::int AND f = $1"
+        );
+    }
+}

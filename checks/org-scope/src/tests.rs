@@ -1,0 +1,203 @@
+//! The check on fixture apps in six stacks (`tests/fixtures/org-scope`),
+//! scored against the `expect:` markers written in them, and on the bad
+//! inputs: source that does not parse, SQL built by concatenation, huge
+//! generated files, languages the host does not parse, bad settings.
+
+use std::path::Path;
+
+use shipready_sdk::Location;
+use shipready_sdk::testing::{FakeRepo, Score};
+
+use super::*;
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/org-scope"
+);
+const STACKS: &[&str] = &[
+    "express-sql",
+    "django",
+    "rails",
+    "fastapi-sqlalchemy",
+    "nextjs-prisma",
+    "go-sqlx",
+];
+
+fn fixture(stack: &str) -> FakeRepo {
+    FakeRepo::from_dir(&Path::new(FIXTURES).join(stack))
+        .setting("scope_helpers", r#"["for_org", "forOrg", "ForOrg"]"#)
+}
+
+#[test]
+fn precision_and_recall_on_six_stacks() {
+    let mut failures = Vec::new();
+    let (mut expected, mut found, mut hits_p, mut hits_r) = (0, 0, 0.0, 0.0);
+    for stack in STACKS {
+        let repo = fixture(stack);
+        let outcome = repo.run::<OrgScope>().unwrap();
+        let score = Score::of(&repo, &outcome);
+        println!(
+            "org-scope {stack}: {} expected, {} found, precision {:.3}, recall {:.3}",
+            score.expected, score.found, score.precision, score.recall
+        );
+        expected += score.expected;
+        found += score.found;
+        hits_p += score.precision * score.found as f64;
+        hits_r += score.recall * score.expected as f64;
+        if !score.missed.is_empty() || !score.unexpected.is_empty() {
+            failures.push(format!(
+                "{stack}: missed {:#?}\nnot expected {:#?}",
+                score.missed, score.unexpected
+            ));
+        }
+    }
+    println!(
+        "org-scope all stacks: {expected} expected, {found} found, precision {:.3}, recall {:.3}",
+        hits_p / found.max(1) as f64,
+        hits_r / expected.max(1) as f64
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_is_documented_with_examples() {
+    shipready_sdk::testing::assert_documented(rules::ALL);
+}
+
+const INVOICES: &str = "CREATE TABLE invoices (id bigint, org_id bigint, status text);\n";
+
+#[test]
+fn a_repository_without_tenant_tables_is_not_applicable() {
+    let outcome = FakeRepo::new()
+        .file("db/1.sql", "CREATE TABLE plans (id bigint);\n")
+        .file(
+            "app.py",
+            "db.execute('SELECT * FROM plans WHERE id = %s', [1])\n",
+        )
+        .run::<OrgScope>()
+        .unwrap();
+    assert!(outcome.findings.is_empty());
+    assert_eq!(outcome.not_applicable.len(), rules::ALL.len());
+    assert!(outcome.not_applicable[0].reason.contains("org_id"));
+}
+
+#[test]
+fn source_that_does_not_parse_is_still_read_and_named() {
+    let outcome = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .file(
+            "app/broken.py",
+            "def f(:\n    pass\n\nrows = db.execute(\"DELETE FROM invoices WHERE id = %s\", [i])\n",
+        )
+        .run::<OrgScope>()
+        .unwrap();
+    let rules: Vec<(&str, &str)> = outcome
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.message.as_str()))
+        .collect();
+    assert!(
+        rules.iter().any(|(r, _)| *r == "org-scope/unscoped-write"),
+        "{rules:#?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|(r, m)| *r == "org-scope/partial-parse" && m.contains("line 1")),
+        "{rules:#?}"
+    );
+}
+
+#[test]
+fn sql_built_by_concatenation_cannot_be_verified_unless_its_text_is_scoped() {
+    let outcome = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .file(
+            "src/a.js",
+            "q('SELECT * FROM invoices WHERE ' + where);\nq('SELECT * FROM invoices WHERE org_id = $1 ORDER BY ' + col);\nq(`DELETE FROM invoices WHERE id = ${id}`);\n",
+        )
+        .file("app/b.py", "cur.execute(f\"SELECT * FROM invoices WHERE status = '{s}'\")\n")
+        .file("c.go", "package c\nvar q = fmt.Sprintf(\"SELECT * FROM invoices ORDER BY %s\", col)\n")
+        .run::<OrgScope>()
+        .unwrap();
+    let got: Vec<(String, u32, String)> = outcome
+        .findings
+        .iter()
+        .map(|f| match &f.location {
+            Some(Location::File { path, span, .. }) => {
+                (path.clone(), span.unwrap().start_line, f.rule.clone())
+            }
+            _ => panic!("{f:?}"),
+        })
+        .collect();
+    let want = |p: &str, l: u32| (p.to_string(), l, "org-scope/unverifiable".to_string());
+    assert_eq!(
+        got,
+        [
+            want("app/b.py", 1),
+            want("c.go", 2),
+            want("src/a.js", 1),
+            want("src/a.js", 3)
+        ]
+    );
+    assert!(outcome.findings.iter().all(|f| f.severity.is_none()));
+}
+
+#[test]
+fn enormous_files_and_unknown_languages_are_skipped_and_counted() {
+    let bundle = format!(
+        "var q = 'SELECT * FROM invoices';\n{}",
+        "x = 1;\n".repeat(400_000)
+    );
+    let outcome = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .file("dist/app.js", &bundle)
+        .file("public/big.js", &bundle)
+        .file(
+            "src/index.php",
+            "<?php $db->query('SELECT * FROM invoices');\n",
+        )
+        .file("src/other.php", "<?php\n")
+        .file("README.md", "# hello\n")
+        .run::<OrgScope>()
+        .unwrap();
+    assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
+    let f = &outcome.findings[0];
+    assert_eq!(f.rule, "org-scope/not-analysed");
+    assert!(
+        f.message.starts_with("3 source files not analysed")
+            && f.message.contains("2 php (language not parsed)")
+            && f.message.contains("1 too large, e.g. public/big.js"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn bad_settings_say_what_is_wrong() {
+    let err = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .setting("scope_helpers", "\"for_org\"")
+        .run::<OrgScope>()
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("scope_helpers must be a list of strings"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn settings_add_tenant_columns_and_global_tables() {
+    let repo = FakeRepo::new()
+        .file("db/1.sql", "CREATE TABLE notes (id bigint, company_id bigint);\nCREATE TABLE tags (id bigint, org_id bigint);\n")
+        .file("a.py", "db.execute('SELECT * FROM notes')\ndb.execute('SELECT * FROM tags')\n")
+        .setting("tenant_columns", "[\"company_id\"]")
+        .setting("global_tables", "[\"tags\"]");
+    let outcome = repo.run::<OrgScope>().unwrap();
+    assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
+    assert!(
+        outcome.findings[0]
+            .message
+            .contains("tenant column `company_id`")
+    );
+}

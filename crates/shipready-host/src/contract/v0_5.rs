@@ -1,0 +1,152 @@
+//! Bindings for `shipready:check@0.5.0` (`wit/check.wit`): 0.4.0 plus
+//! `syntax`, source files parsed and queried with tree-sitter by the host.
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "plugin",
+});
+
+pub use shipready::check::types;
+use shipready::check::{history, http, log, repo, search as search_wit, sql, syntax, tls};
+
+use crate::services::syntax as syntax_service;
+use shipready_syntax::{Language, ParsedFile, SkipReason};
+
+pub const VERSION: &str = "0.5.0";
+/// The interface a check of this version exports.
+pub const CHECK_EXPORT: &str = "shipready:check/check@0.5.0";
+const FINDINGS_IMPORT: &str = "shipready:check/findings@0.5.0";
+
+since_0_4_host!(capabilities { Syntax });
+
+pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    add_0_4_to_linker(linker)?;
+    syntax::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+}
+
+impl syntax::Host for State {
+    fn query_files(
+        &mut self,
+        globs: Vec<String>,
+        queries: Vec<syntax::Query>,
+    ) -> Result<syntax::Answer, types::HostError> {
+        query(self, globs, queries, false)
+    }
+
+    fn query_changed_files(
+        &mut self,
+        globs: Vec<String>,
+        queries: Vec<syntax::Query>,
+    ) -> Result<syntax::Answer, types::HostError> {
+        query(self, globs, queries, true)
+    }
+}
+
+/// `syntax.query-files`, or with `changed`, `syntax.query-changed-files`.
+fn query(
+    state: &State,
+    globs: Vec<String>,
+    queries: Vec<syntax::Query>,
+    changed: bool,
+) -> Result<syntax::Answer, types::HostError> {
+    let index = state.require(Capability::Syntax).map_err(denied)?;
+    let specs: Vec<shipready_syntax::QuerySpec> = queries
+        .into_iter()
+        .map(|q| shipready_syntax::QuerySpec {
+            language: language(q.language),
+            source: q.source,
+        })
+        .collect();
+    let changed = if changed {
+        state.changed.as_deref()
+    } else {
+        None
+    };
+    let answer =
+        syntax_service::query_files(index, changed, &globs, &specs, state.limits.max_search_hits)
+            .map_err(host_error)?;
+    Ok(syntax::Answer {
+        files: answer
+            .files
+            .into_iter()
+            .map(|ParsedFile { path, syntax: f }| syntax::ParsedFile {
+                path,
+                language: wit_language(f.language),
+                errors: f.errors,
+                first_error: f.first_error.map(wit_span),
+                truncated: f.truncated,
+                matches: f
+                    .matches
+                    .into_iter()
+                    .map(|m| syntax::QueryMatch {
+                        query: m.query,
+                        pattern: m.pattern,
+                        captures: m
+                            .captures
+                            .into_iter()
+                            .map(|c| syntax::Capture {
+                                name: c.name,
+                                kind: c.kind,
+                                span: wit_span(c.span),
+                                start_byte: c.start_byte,
+                                end_byte: c.end_byte,
+                                text: c.text,
+                                truncated: c.truncated,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        skipped: answer
+            .skipped
+            .into_iter()
+            .map(|s| syntax::SkippedFile {
+                path: s.path,
+                reason: match s.reason {
+                    SkipReason::UnknownLanguage => syntax::SkipReason::UnknownLanguage,
+                    SkipReason::TooLarge => syntax::SkipReason::TooLarge,
+                    SkipReason::Binary => syntax::SkipReason::Binary,
+                    SkipReason::NotUtf8 => syntax::SkipReason::NotUtf8,
+                    SkipReason::TimedOut => syntax::SkipReason::TimedOut,
+                    SkipReason::Unreadable => syntax::SkipReason::Unreadable,
+                },
+                language: s.language,
+            })
+            .collect(),
+        truncated: answer.truncated,
+    })
+}
+
+fn wit_span(s: shipready_syntax::Span) -> types::Span {
+    types::Span {
+        start_line: s.start_line,
+        start_column: s.start_column,
+        end_line: s.end_line,
+        end_column: s.end_column,
+    }
+}
+
+fn language(l: syntax::Language) -> Language {
+    match l {
+        syntax::Language::Python => Language::Python,
+        syntax::Language::Javascript => Language::JavaScript,
+        syntax::Language::Typescript => Language::TypeScript,
+        syntax::Language::Tsx => Language::Tsx,
+        syntax::Language::Ruby => Language::Ruby,
+        syntax::Language::Go => Language::Go,
+        syntax::Language::Java => Language::Java,
+    }
+}
+
+fn wit_language(l: Language) -> syntax::Language {
+    match l {
+        Language::Python => syntax::Language::Python,
+        Language::JavaScript => syntax::Language::Javascript,
+        Language::TypeScript => syntax::Language::Typescript,
+        Language::Tsx => syntax::Language::Tsx,
+        Language::Ruby => syntax::Language::Ruby,
+        Language::Go => syntax::Language::Go,
+        Language::Java => syntax::Language::Java,
+    }
+}

@@ -1,0 +1,189 @@
+//! `cargo bench -p shipready --bench org_scope`: the tenant-isolation
+//! check on a generated multi-tenant codebase of 4,000 source files
+//! (Python, JavaScript, TypeScript, Ruby and Go, about 3 KB each, with raw
+//! SQL, ORM calls and plain code), against parsing the same files with
+//! tree-sitter natively in this process (read and parse only, on every
+//! core), measured in the same run. Prints the ratio.
+//! `SHIPREADY_BENCH_SCALE` scales the file count.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{BIN, best_of_interleaved, measure, scale};
+use rayon::prelude::*;
+use shipready_syntax::{Language, Limits, Queries, Session};
+
+fn python(i: usize) -> String {
+    let mut s = String::from(
+        "from django.http import JsonResponse\nfrom billing.models import Invoice\n\n",
+    );
+    for k in 0..12 {
+        s.push_str(&format!(
+            "def view_{i}_{k}(request, pk):\n    items = [x * 2 for x in range({k})]\n    total = sum(items) + {i}\n"
+        ));
+        s.push_str(match k % 4 {
+            0 => "    rows = Invoice.objects.filter(org=request.org, status=\"open\")\n",
+            1 => "    rows = Invoice.objects.get(pk=pk)\n",
+            2 => "    cursor.execute(\"SELECT * FROM billing_invoice WHERE org_id = %s\", [request.org.id])\n",
+            _ => "    rows = Invoice.objects.all()\n",
+        });
+        s.push_str("    return JsonResponse({\"total\": total})\n\n");
+    }
+    s
+}
+
+fn javascript(i: usize) -> String {
+    let mut s = String::from("const pool = require('./db');\n\n");
+    for k in 0..12 {
+        s.push_str(&format!(
+            "async function handler{i}_{k}(req, res) {{\n  const values = [1, 2, 3].map((v) => v * {k});\n"
+        ));
+        s.push_str(match k % 3 {
+            0 => "  const { rows } = await pool.query('SELECT * FROM invoices WHERE org_id = $1', [req.orgId]);\n",
+            1 => "  const { rows } = await pool.query('SELECT * FROM invoices WHERE id = $1', [req.params.id]);\n",
+            _ => "  const rows = values.filter((v) => v > 2);\n",
+        });
+        s.push_str("  res.json({ rows, values });\n}\n\n");
+    }
+    s
+}
+
+fn ruby(i: usize) -> String {
+    let mut s = format!("class Controller{i} < ApplicationController\n");
+    for k in 0..12 {
+        s.push_str(&format!(
+            "  def action_{k}\n    total = [1, 2, 3].sum * {k}\n"
+        ));
+        s.push_str(match k % 3 {
+            0 => "    @invoices = Invoice.where(organization: current_organization)\n",
+            1 => "    @invoice = Invoice.find(params[:id])\n",
+            _ => "    @invoices = current_organization.invoices.order(:due_at)\n",
+        });
+        s.push_str("    render json: { total: total }\n  end\n\n");
+    }
+    s.push_str("end\n");
+    s
+}
+
+fn go(i: usize) -> String {
+    let mut s = String::from("package store\n\nimport \"context\"\n\n");
+    for k in 0..12 {
+        s.push_str(&format!(
+            "func (s *Store) Get{i}_{k}(ctx context.Context, orgID, id int64) error {{\n\tx := {k} * 2\n\t_ = x\n"
+        ));
+        s.push_str(match k % 2 {
+            0 => "\treturn s.db.GetContext(ctx, &v, \"SELECT * FROM invoices WHERE org_id = $1 AND id = $2\", orgID, id)\n}\n\n",
+            _ => "\t_, err := s.db.ExecContext(ctx, \"DELETE FROM invoices WHERE id = $1\", id)\n\treturn err\n}\n\n",
+        });
+    }
+    s
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let per_kind = (1_000.0 * scale()) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "db/migrations/001_init.sql",
+        "CREATE TABLE invoices (id bigint, org_id bigint, status text);\n",
+    );
+    write(
+        "billing/models.py",
+        "from django.db import models\n\nclass Invoice(models.Model):\n    org = models.ForeignKey(\"accounts.Organization\", on_delete=models.CASCADE)\n",
+    );
+    write(
+        "app/models/invoice.rb",
+        "class Invoice < ApplicationRecord\n  belongs_to :organization\nend\n",
+    );
+    let mut files: Vec<(PathBuf, Language)> = Vec::new();
+    let mut bytes = 0;
+    for i in 0..per_kind {
+        let generated = [
+            (format!("billing/views_{i}.py"), python(i), Language::Python),
+            (
+                format!("routes/r{i}.js"),
+                javascript(i),
+                Language::JavaScript,
+            ),
+            (
+                format!("app/controllers/c{i}_controller.rb"),
+                ruby(i),
+                Language::Ruby,
+            ),
+            (format!("internal/store/s{i}.go"), go(i), Language::Go),
+        ];
+        for (rel, text, language) in generated {
+            bytes += text.len();
+            write(&rel, &text);
+            files.push((root.join(rel), language));
+        }
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let run = || {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "check",
+            root.to_str().unwrap(),
+            "--format",
+            "json",
+            "--only",
+            "org-scope",
+        ])
+        .env("SHIPREADY_CACHE_DIR", cache.path());
+        cmd
+    };
+    let out = run().output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let findings = report["findings"].as_array().map_or(0, Vec::len);
+    assert!(
+        findings >= files.len(),
+        "{findings} findings for {} files",
+        files.len()
+    );
+
+    // The reference: read and parse every file with tree-sitter, natively,
+    // on every core, no queries.
+    let nothing = Queries::compile(&[]).unwrap();
+    let native = || {
+        let started = Instant::now();
+        let errors: u32 = files
+            .par_iter()
+            .map_init(Session::default, |session, (path, language)| {
+                let text = std::fs::read_to_string(path).unwrap();
+                session
+                    .query(&nothing, *language, &text, &Limits::default())
+                    .unwrap()
+                    .errors
+            })
+            .sum();
+        assert_eq!(errors, 0, "the generated files parse");
+        (started.elapsed(), 0)
+    };
+    let ((ours, _), (reference, _)) = best_of_interleaved(5, || measure(&mut run()), native);
+    println!(
+        "shipready org-scope benchmark: {} source files, {:.1} MB, best of 5 runs in turns",
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  --only org-scope {:>7.0} ms ({findings} findings)   tree-sitter parsing the same files natively {:>7.0} ms   ratio {:.2}",
+        ms(ours),
+        ms(reference),
+        ours.as_secs_f64() / reference.as_secs_f64()
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}

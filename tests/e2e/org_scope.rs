@@ -1,0 +1,109 @@
+//! The built-in `org-scope` check through the real host: a fixture app's
+//! findings are the ones its markers expect, and the host's `syntax`
+//! service skips and counts what it cannot parse.
+
+use shipready_tests::{TempRepo, files_under};
+
+use crate::{check_json, item};
+
+/// A fixture app copied into a fresh directory, with the helper setting.
+fn app(stack: &str) -> TempRepo {
+    TempRepo::copy_of(&shipready_tests::fixture("org-scope").join(stack)).file(
+        "shipready.toml",
+        "[checks.org-scope]\nsettings = { scope_helpers = [\"for_org\", \"forOrg\", \"ForOrg\"] }\n",
+    )
+}
+
+fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for entry in files_under(repo.path()) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            if let Some((_, rule)) = line.split_once("expect: ") {
+                let rel = entry
+                    .strip_prefix(repo.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, i as u64 + 1, rule.trim().to_string()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_marked_query_of_a_django_app_is_found_through_the_host() {
+    let repo = app("django");
+    let (run, report) = check_json(repo.path(), &["--only", "org-scope"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut found: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["location"]["span"]["start-line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, marked(&repo));
+    assert_eq!(item(&report, "data.tenant-isolation")["status"], "fail");
+}
+
+#[test]
+fn broken_huge_and_foreign_source_is_named_skipped_and_counted() {
+    let bundle = format!(
+        "var q = 'SELECT * FROM invoices';\n{}",
+        "x = 1;\n".repeat(400_000)
+    );
+    let repo = TempRepo::new()
+        .file(
+            "db/1.sql",
+            "CREATE TABLE invoices (id bigint, org_id bigint);\n",
+        )
+        .file(
+            "app/broken.py",
+            "def f(:\n    pass\n\ndb.execute(\"SELECT * FROM invoices WHERE id = %s\", [i])\n",
+        )
+        .file("public/bundle.js", bundle)
+        .file(
+            "src/index.php",
+            "<?php $db->query('SELECT * FROM invoices');\n",
+        )
+        .file("src/bin.js", b"\0\0\0\x01binary")
+        .file("src/latin1.py", b"q = 'caf\xe9'\n");
+    let (run, report) = check_json(repo.path(), &["--only", "org-scope"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let by_rule = |rule: &str| -> Vec<&serde_json::Value> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .collect()
+    };
+    let lookup = by_rule("org-scope/lookup-by-id");
+    assert_eq!(lookup.len(), 1, "{report:#}");
+    assert_eq!(lookup[0]["location"]["span"]["start-line"], 4);
+    let partial = by_rule("org-scope/partial-parse");
+    assert_eq!(
+        partial[0]["location"]["path"], "app/broken.py",
+        "{report:#}"
+    );
+    let skipped = by_rule("org-scope/not-analysed");
+    let message = skipped[0]["message"].as_str().unwrap();
+    for part in [
+        "4 source files not analysed",
+        "1 php (language not parsed)",
+        "1 too large, e.g. public/bundle.js",
+        "1 binary",
+        "1 not UTF-8",
+    ] {
+        assert!(message.contains(part), "{message}");
+    }
+}
