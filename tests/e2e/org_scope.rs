@@ -34,25 +34,37 @@ fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
 }
 
 #[test]
-fn every_marked_query_of_a_django_app_is_found_through_the_host() {
-    let repo = app("django");
-    let (run, report) = check_json(repo.path(), &["--only", "org-scope"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let mut found: Vec<(String, u64, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["path"].as_str().unwrap().to_string(),
-                f["location"]["span"]["start-line"].as_u64().unwrap(),
-                f["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    found.sort();
-    assert_eq!(found, marked(&repo));
-    assert_eq!(item(&report, "data.tenant-isolation")["status"], "fail");
+fn every_marked_query_of_every_fixture_app_is_found_through_the_host() {
+    for stack in [
+        "express-sql",
+        "django",
+        "rails",
+        "fastapi-sqlalchemy",
+        "nextjs-prisma",
+        "go-sqlx",
+        "nestjs-typeorm",
+        "express-sequelize-knex",
+        "go-gorm",
+    ] {
+        let repo = app(stack);
+        let (run, report) = check_json(repo.path(), &["--only", "org-scope"]);
+        assert_eq!(run.code, 1, "{stack}: {}", run.stderr);
+        let mut found: Vec<(String, u64, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["location"]["path"].as_str().unwrap().to_string(),
+                    f["location"]["span"]["start-line"].as_u64().unwrap(),
+                    f["rule"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        assert_eq!(found, marked(&repo), "{stack}");
+        assert_eq!(item(&report, "data.tenant-isolation")["status"], "fail");
+    }
 }
 
 #[test]

@@ -2,14 +2,21 @@
 //! scoped to the current organisation.
 //!
 //! 1. Which tables are tenant-owned ([`tenancy`]): from the migrations
-//!    (SQL files parsed by the host, Rails migrations) and the ORM models
-//!    (Django, SQLAlchemy, ActiveRecord, Prisma), by their tenant column
-//!    or relation to the tenant model.
+//!    (SQL files parsed by the host; Rails, Alembic, Knex, Sequelize and
+//!    TypeORM migrations) and the ORM models (Django, SQLAlchemy,
+//!    ActiveRecord, Prisma, TypeORM, Sequelize, GORM), by their tenant
+//!    column or relation to the tenant model.
 //! 2. Which queries touch them ([`source`]): the host parses the source
 //!    with tree-sitter and answers the check's queries: SQL in string
 //!    literals of Python, JavaScript, TypeScript, Ruby, Go and Java (and
-//!    SQL built at run time), ORM call chains, scoping helpers.
+//!    SQL built at run time), ORM and query-builder call chains (Knex,
+//!    GORM), scoping helpers.
 //! 3. Whether each is scoped ([`sql`] with a real SQL parser, [`orm`]).
+//!
+//! In a change-limited run (`--since`), a change with no source, SQL or
+//! Prisma file costs nothing; otherwise the whole repository is parsed
+//! (which models and tables are tenant-owned is a repository-wide fact)
+//! and only findings in the changed files count.
 //!
 //! Settings: `tenant_columns`, `tenant_models` (added to the defaults),
 //! `scope_helpers` (functions or methods that scope a query),
@@ -121,6 +128,17 @@ impl Check for OrgScope {
 
     fn run(cx: &mut Cx<'_>) -> Result<()> {
         let settings = Settings::from(cx.context())?;
+        // A change with no source, SQL or schema file in it cannot hold an
+        // unscoped query: nothing to parse.
+        if let Some(changed) = &cx.context().changed_files {
+            let relevant = changed.iter().any(|p| {
+                Language::of_path(p).is_some() || p.ends_with(".sql") || p.ends_with(".prisma")
+            });
+            if !relevant {
+                cx.log(Level::Info, "no source, SQL or Prisma file in the change");
+                return Ok(());
+            }
+        }
         let mut tenancy = Tenancy::default();
         tenancy::from_schema(&mut tenancy, &schema(cx)?, &settings);
         let specs = source::queries(&settings.scope_helpers);
@@ -129,6 +147,7 @@ impl Check for OrgScope {
         let answer = cx.query_syntax(source::GLOBS, &queries)?;
         let found = source::found(&answer, &purposes);
         learn_models(cx, &mut tenancy, &found, &settings)?;
+        tenancy.index_tables();
         if tenancy.is_empty() {
             for rule in rules::ALL {
                 cx.not_applicable(
@@ -172,10 +191,20 @@ impl ParseSql for HostSql<'_, '_> {
 }
 
 /// The schema the migrations and schema files leave: SQL files (down
-/// migrations left out) and Rails migrations, replayed in path order.
+/// migrations left out), then Rails, Alembic, Knex, Sequelize and TypeORM
+/// migrations, each replayed in path order.
 fn schema(cx: &Cx<'_>) -> Result<Schema> {
     let mut schema = Schema::default();
-    let files = cx.paths(&["*.sql", "db/migrate/*.rb", "**/db/migrate/*.rb"])?;
+    let files = cx.paths(&[
+        "*.sql",
+        "db/migrate/*.rb",
+        "**/db/migrate/*.rb",
+        "**/migrations/**/*.js",
+        "**/migrations/**/*.cjs",
+        "**/migrations/**/*.mjs",
+        "**/migrations/**/*.ts",
+        "**/versions/*.py",
+    ])?;
     let is_down = |p: &str| {
         let name = p.rsplit('/').next().unwrap_or(p);
         name.ends_with(".down.sql")
@@ -192,12 +221,32 @@ fn schema(cx: &Cx<'_>) -> Result<Schema> {
             schema.apply(path, &file.parsed.ops);
         }
     }
-    for file in files.iter().filter(|f| f.path.ends_with(".rb")) {
+    use shipready_schema::frameworks;
+    for file in files
+        .iter()
+        .filter(|f| !f.path.ends_with(".sql") && !source::ignored(&f.path))
+    {
         let Ok(bytes) = cx.read(&file.path) else {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        let read = shipready_schema::frameworks::rails(&text, &HostSql(cx));
+        let sql = HostSql(cx);
+        let read = if file.path.ends_with(".rb") {
+            frameworks::rails(&text, &sql)
+        } else if file.path.ends_with(".py") {
+            if !text.contains("revision") {
+                continue;
+            }
+            frameworks::alembic(&text, &sql)
+        } else if text.contains("MigrationInterface") {
+            frameworks::typeorm(&text, &sql)
+        } else if text.contains("queryInterface") {
+            frameworks::sequelize(&text, &sql)
+        } else if text.contains("knex") || text.contains("exports.up") {
+            frameworks::knex(&text, &sql)
+        } else {
+            continue;
+        };
         schema.apply(&file.path, &read.up);
     }
     Ok(schema)
@@ -241,6 +290,19 @@ fn learn_models(
     }
     tenancy::from_python(tenancy, &classes(&[".py"]), &patterns, settings);
     tenancy::from_ruby(tenancy, &classes(&[".rb"]), &patterns, settings);
+    let scripts = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"];
+    tenancy::from_typeorm(tenancy, &classes(&scripts), settings);
+    tenancy::from_sequelize(tenancy, &classes(&scripts), settings);
+    tenancy::from_gorm(tenancy, &classes(&[".go"]), settings);
+    let repository =
+        regex::Regex::new(r"(\w+)\s*[!?]?\s*:\s*Repository<\s*(\w+)\s*>").expect("a valid pattern");
+    for f in found.iter().filter(|f| f.purpose == Purpose::Repository) {
+        if let Some(c) = repository.captures(&f.capture.text) {
+            tenancy
+                .repositories
+                .insert(c[1].to_string(), c[2].to_string());
+        }
+    }
     let prisma_keys: Vec<String> = tenancy
         .models
         .values()
@@ -285,12 +347,19 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
         .map(|f| (f.path, f.capture.start_byte))
         .collect();
     let mut candidates: Vec<(&Found<'_>, source::SqlText)> = Vec::new();
-    for f in found.iter().filter(|f| f.purpose == Purpose::SqlString) {
+    // Adjacent literals (`"SELECT *" "FROM t"`) are one string of pieces.
+    let strings = outermost(found.iter().filter(|f| f.purpose == Purpose::SqlString));
+    for f in strings {
         if covers(&built, f) {
             continue;
         }
-        let is_tagged = tagged.contains(&(f.path, f.capture.start_byte));
-        candidates.push((f, source::literal(&f.capture.text, is_tagged)));
+        let text = if f.capture.kind == "concatenated_string" {
+            source::built(&f.capture.text)
+        } else {
+            let is_tagged = tagged.contains(&(f.path, f.capture.start_byte));
+            source::literal(&f.capture.text, is_tagged)
+        };
+        candidates.push((f, text));
     }
     for b in &built {
         candidates.push((b, source::built(&b.capture.text)));
@@ -437,10 +506,8 @@ fn judge_chains(
             chains.insert(key, f);
         }
     }
-    let helpers: Vec<&Found<'_>> = found
-        .iter()
-        .filter(|f| f.purpose == Purpose::Helper)
-        .collect();
+    let helpers = outermost(found.iter().filter(|f| f.purpose == Purpose::Helper));
+    let unscoping = outermost(found.iter().filter(|f| f.purpose == Purpose::Unscoping));
     let checker = orm::Chains::new();
     for ((path, _), f) in chains {
         let in_helper = covers(&helpers, f);
@@ -450,8 +517,14 @@ fn judge_chains(
         let Some(language) = languages.get(path) else {
             continue;
         };
-        let Some(u) = checker.judge(*language, &f.capture.text, tenancy, &settings.scope_helpers)
-        else {
+        let unscoping = covers(&unscoping, f);
+        let Some(u) = checker.judge(
+            *language,
+            &f.capture.text,
+            tenancy,
+            &settings.scope_helpers,
+            unscoping,
+        ) else {
             continue;
         };
         let evidence = excerpt(&f.capture.text);

@@ -30,6 +30,13 @@ pub struct Chains {
     rails_keys: Regex,
     prisma: Regex,
     prisma_where: Regex,
+    typeorm: Regex,
+    object_keys: Regex,
+    sequelize: Regex,
+    knex: Regex,
+    knex_where: Regex,
+    gorm_model: Regex,
+    gorm_var: Regex,
 }
 
 impl Chains {
@@ -38,12 +45,23 @@ impl Chains {
         Chains {
             django: r(r"^([A-Z]\w*)\.objects\b"),
             keywords: r(r"[(,]\s*(\w+)\s*=[^=]"),
-            sqlalchemy: r(r"^(?:\w+\.)?(query|get|select|update|delete)\(\s*([A-Z]\w*)"),
-            sa_compare: r(r"\b([A-Z]\w*)\.(\w+)\s*==|[(,]\s*(\w+)\s*=[^=]"),
-            rails: r(r"^([A-Z]\w*)\.(\w+[!?]?)"),
+            sqlalchemy: r(
+                r"^(?:\w+\.)?(query|get|select|update|delete)\(\s*(\w+)|^(\w+)\.(select|update|delete)\(",
+            ),
+            sa_compare: r(r"\.(\w+)\s*==|\.(\w+)\.in_\(|[(,]\s*(\w+)\s*=[^=]"),
+            rails: r(r"^([A-Z]\w*)\s*\.(\w+[!?]?)"),
             rails_keys: r(r#"\b(\w+):\s|["'`]\s*(?:\w+\.)?(\w+)\s*(?:=|IN\b)"#),
             prisma: r(r"^(\w+)\.(\w+)\.(\w+)\("),
             prisma_where: r(r"where:\s*\{([^}]*)\}"),
+            typeorm: r(r"^(?:this\.)?(\w+)(?:\.getRepository\(\s*(\w+)\s*\))?\s*\.(\w+)\("),
+            object_keys: r(r"\{([^{}]*)\}"),
+            sequelize: r(
+                r"^([A-Z]\w*)\.(findAll|findOne|findByPk|findAndCountAll|count|update|destroy)\(",
+            ),
+            knex: r(r#"^\w+(?:\.(?:table|from))?\(\s*['"](\w+)['"]\s*\)"#),
+            knex_where: r(r#"\.(?:where|andWhere)\(\s*(?:['"](\w+)['"]|\{([^}]*)\})"#),
+            gorm_model: r(r"(?:&|\[\])(?:\w+\.)?([A-Z]\w*)\{"),
+            gorm_var: r(r"&(\w+)"),
         }
     }
 
@@ -55,6 +73,7 @@ impl Chains {
         text: &str,
         tenancy: &'t Tenancy,
         helpers: &[String],
+        unscoping: bool,
     ) -> Option<Unscoped<'t>> {
         let text = &without_comments(text, language);
         if helpers
@@ -65,10 +84,13 @@ impl Chains {
         }
         match language {
             Language::Python => self.python(text, tenancy),
-            Language::Ruby => self.rails(text, tenancy),
-            Language::JavaScript | Language::TypeScript | Language::Tsx => {
-                self.prisma(text, tenancy)
-            }
+            Language::Ruby => self.rails(text, tenancy, unscoping),
+            Language::JavaScript | Language::TypeScript | Language::Tsx => self
+                .prisma(text, tenancy)
+                .or_else(|| self.typeorm(text, tenancy))
+                .or_else(|| self.sequelize(text, tenancy))
+                .or_else(|| self.knex(text, tenancy)),
+            Language::Go => self.gorm(text, tenancy),
             _ => None,
         }
     }
@@ -89,14 +111,20 @@ impl Chains {
                 return None;
             }
             let keys = tenancy.all_keys(Orm::Django);
+            // `exclude(org=...)` keeps the other tenants; `Q(org=...) | Q(...)`
+            // lets them back in; `org__isnull` filters on nothing.
+            let mut filtering = without_calls(text, &["exclude"]);
+            if filtering.contains('|') {
+                filtering = without_calls(&filtering, &["Q"]);
+            }
             let filtered_on: Vec<String> = self
                 .keywords
-                .captures_iter(text)
+                .captures_iter(&filtering)
                 .map(|k| k[1].to_string())
                 .collect();
             let scoped = filtered_on
                 .iter()
-                .any(|k| k.split("__").any(|part| keys.contains(part)));
+                .any(|k| !k.ends_with("__isnull") && k.split("__").any(|part| keys.contains(part)));
             if scoped {
                 return None;
             }
@@ -116,7 +144,13 @@ impl Chains {
             });
         }
         let c = self.sqlalchemy.captures(text)?;
-        let model = tenancy.model(Orm::SqlAlchemy, &c[2])?;
+        // `select(Invoice)`, `session.get(Invoice, id)`; Core: `select(invoices)`,
+        // `invoices.update()`.
+        let (verb, name) = match (c.get(1), c.get(2)) {
+            (Some(verb), Some(name)) => (verb.as_str(), name.as_str()),
+            _ => (c.get(4)?.as_str(), c.get(3)?.as_str()),
+        };
+        let model = tenancy.model(Orm::SqlAlchemy, name)?;
         if model.default_scope.is_some() {
             return None;
         }
@@ -130,7 +164,8 @@ impl Chains {
             .sa_compare
             .captures_iter(text)
             .filter_map(|k| {
-                k.get(2)
+                k.get(1)
+                    .or_else(|| k.get(2))
                     .or_else(|| k.get(3))
                     .map(|m| m.as_str().to_string())
             })
@@ -141,7 +176,6 @@ impl Chains {
         {
             return None;
         }
-        let verb = &c[1];
         let kind = if verb == "update"
             || verb == "delete"
             || text.contains(".delete(")
@@ -163,15 +197,19 @@ impl Chains {
         })
     }
 
-    fn rails<'t>(&self, text: &str, tenancy: &'t Tenancy) -> Option<Unscoped<'t>> {
+    fn rails<'t>(&self, text: &str, tenancy: &'t Tenancy, unscoping: bool) -> Option<Unscoped<'t>> {
         let c = self.rails.captures(text)?;
         let model = tenancy.model(Orm::ActiveRecord, &c[1])?;
-        if model.default_scope.is_some() || text.contains("find_by_sql") {
+        let unscoped = text.contains(".unscoped") || unscoping;
+        if (model.default_scope.is_some() && !unscoped) || text.contains("find_by_sql") {
             return None;
         }
+        // `where.not(organization: ...)` and `.or(...)` do not keep the
+        // other tenants out.
+        let filtering = without_calls(text, &["not", "or"]);
         let filtered_on: Vec<String> = self
             .rails_keys
-            .captures_iter(text)
+            .captures_iter(&filtering)
             .filter_map(|k| {
                 k.get(1)
                     .or_else(|| k.get(2))
@@ -194,6 +232,20 @@ impl Chains {
         .any(|w| text.contains(w));
         let kind = if write { Kind::Write } else { Kind::Read };
         let first = &c[2];
+        let kind = if [
+            "destroy",
+            "delete",
+            "update",
+            "update!",
+            "destroy_by",
+            "delete_by",
+        ]
+        .contains(&first)
+        {
+            Kind::Write
+        } else {
+            kind
+        };
         let by_id = kind == Kind::Read
             && (first == "find"
                 || ((first == "find_by" || first == "find_by!")
@@ -243,6 +295,249 @@ impl Chains {
             filtered_on,
         })
     }
+
+    /// TypeORM: `this.invoices.find(...)` on a repository field, or
+    /// `dataSource.getRepository(Invoice).find(...)`.
+    fn typeorm<'t>(&self, text: &str, tenancy: &'t Tenancy) -> Option<Unscoped<'t>> {
+        let c = self.typeorm.captures(text)?;
+        let entity = match c.get(2) {
+            Some(e) => e.as_str(),
+            None => tenancy.repositories.get(&c[1])?.as_str(),
+        };
+        let model = tenancy.model(Orm::Typeorm, entity)?;
+        let words = words(text);
+        let column = column_names(model);
+        if model
+            .keys
+            .iter()
+            .chain(&column)
+            .any(|k| words.contains(&k.as_str()))
+        {
+            return None;
+        }
+        let method = &c[3];
+        let write = ["update", "delete", "softDelete"].contains(&method)
+            || (method == "createQueryBuilder"
+                && (text.contains(".update(") || text.contains(".delete(")));
+        let filtered_on = self.first_object_keys(text);
+        Some(self.verdict(model, write, filtered_on, method.starts_with("findOne")))
+    }
+
+    /// Sequelize: `Invoice.findAll({ where: ... })`, `Invoice.findByPk(id)`.
+    fn sequelize<'t>(&self, text: &str, tenancy: &'t Tenancy) -> Option<Unscoped<'t>> {
+        let c = self.sequelize.captures(text)?;
+        let model = tenancy.model(Orm::Sequelize, &c[1])?;
+        let words = words(text);
+        if model.keys.iter().any(|k| words.contains(&k.as_str())) {
+            return None;
+        }
+        let method = &c[2];
+        if method == "findByPk" {
+            return Some(Unscoped {
+                model,
+                kind: Kind::Read,
+                by_id: true,
+                filtered_on: vec!["id".to_string()],
+            });
+        }
+        let filtered_on = self.first_object_keys(text);
+        Some(self.verdict(
+            model,
+            method == "update" || method == "destroy",
+            filtered_on,
+            method == "findOne",
+        ))
+    }
+
+    /// Knex: `knex('invoices').where(...)`, on a tenant-owned table.
+    fn knex<'t>(&self, text: &str, tenancy: &'t Tenancy) -> Option<Unscoped<'t>> {
+        let c = self.knex.captures(text)?;
+        let table = tenancy.tables.get(&c[1].to_lowercase())?;
+        if table.row_level_security || words(text).contains(&table.column.as_str()) {
+            return None;
+        }
+        let write = [".update(", ".del(", ".delete("]
+            .iter()
+            .any(|w| text.contains(w));
+        let filtered_on: Vec<String> = self
+            .knex_where
+            .captures_iter(text)
+            .flat_map(|w| match (w.get(1), w.get(2)) {
+                (Some(column), _) => vec![column.as_str().to_string()],
+                (_, Some(object)) => keys_of(object.as_str()),
+                _ => Vec::new(),
+            })
+            .collect();
+        let by_id = !write && filtered_on == ["id"];
+        Some(Unscoped {
+            model: tenancy.table_model(&c[1].to_lowercase())?,
+            kind: if write { Kind::Write } else { Kind::Read },
+            by_id,
+            filtered_on,
+        })
+    }
+
+    /// GORM: `db.Where(...).Find(&invoices)`; the model comes from the
+    /// arguments (`&Invoice{}`, or a variable named after it).
+    fn gorm<'t>(&self, text: &str, tenancy: &'t Tenancy) -> Option<Unscoped<'t>> {
+        let model = self
+            .gorm_model
+            .captures_iter(text)
+            .find_map(|c| tenancy.model(Orm::Gorm, &c[1]))
+            .or_else(|| {
+                self.gorm_var.captures_iter(text).find_map(|c| {
+                    let var = c[1].to_ascii_lowercase();
+                    tenancy.models.values().find(|m| {
+                        m.orm == Orm::Gorm && {
+                            let name = m.name.to_ascii_lowercase();
+                            var == name
+                                || var == format!("{name}s")
+                                || var == format!("{name}es")
+                                || (name.ends_with('y')
+                                    && var == format!("{}ies", &name[..name.len() - 1]))
+                        }
+                    })
+                })
+            })?;
+        let column = column_names(model);
+        let words = words(text);
+        let scoped = column.iter().any(|c| words.contains(&c.as_str()))
+            || model.keys.iter().any(|k| text.contains(&format!("{k}:")));
+        if scoped {
+            return None;
+        }
+        let write = [
+            ".Delete(",
+            ".Update(",
+            ".Updates(",
+            ".UpdateColumn(",
+            ".UpdateColumns(",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
+        let conditions: Vec<String> = text
+            .match_indices(".Where(\"")
+            .filter_map(|(i, m)| text[i + m.len()..].split('"').next())
+            .flat_map(|cond| {
+                cond.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .filter(|w| {
+                        !w.is_empty()
+                            && !w.eq_ignore_ascii_case("and")
+                            && !w.eq_ignore_ascii_case("or")
+                    })
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        // `First(&invoice, id)`: a primary key as the second argument.
+        let by_pk_argument = [".First(&", ".Take(&", ".Last(&", ".Find(&"]
+            .iter()
+            .any(|m| {
+                text.find(m).is_some_and(|i| {
+                    text[i..]
+                        .split(')')
+                        .next()
+                        .is_some_and(|call| call.contains(','))
+                })
+            });
+        let by_id = !write && ((conditions.is_empty() && by_pk_argument) || conditions == ["id"]);
+        Some(Unscoped {
+            model,
+            kind: if write { Kind::Write } else { Kind::Read },
+            by_id,
+            filtered_on: if by_id && conditions.is_empty() {
+                vec!["id".to_string()]
+            } else {
+                conditions
+            },
+        })
+    }
+
+    /// The keys of a call's `where: {...}` object, or of its first object.
+    fn first_object_keys(&self, text: &str) -> Vec<String> {
+        self.prisma_where
+            .captures(text)
+            .or_else(|| self.object_keys.captures(text))
+            .map(|w| keys_of(&w[1]))
+            .unwrap_or_default()
+    }
+
+    fn verdict<'t>(
+        &self,
+        model: &'t Model,
+        write: bool,
+        filtered_on: Vec<String>,
+        single: bool,
+    ) -> Unscoped<'t> {
+        let by_id = !write && single && filtered_on == ["id"];
+        Unscoped {
+            model,
+            kind: if write { Kind::Write } else { Kind::Read },
+            by_id,
+            filtered_on,
+        }
+    }
+}
+
+/// The text without the calls named (`.exclude(...)`, `Q(...)`), their
+/// arguments and all.
+fn without_calls(text: &str, names: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for name in names {
+            let open = format!("{name}(");
+            if rest.starts_with(&open)
+                && !out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            {
+                let mut depth = 0;
+                for (i, c) in rest.char_indices().skip(name.len()) {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                rest = &rest[i + 1..];
+                                continue 'scan;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                return out;
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The identifiers of a text.
+fn words(text: &str) -> Vec<&str> {
+    text.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The keys of an object literal's text (`id, orgId: x` → `id`, `orgId`).
+fn keys_of(object: &str) -> Vec<String> {
+    object
+        .split(',')
+        .filter_map(|f| f.split(':').next())
+        .map(|f| f.trim().trim_matches(['\'', '"']).to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+/// A model's tenant keys as database columns (`orgId` → `org_id`).
+fn column_names(model: &Model) -> Vec<String> {
+    model
+        .keys
+        .iter()
+        .map(|k| crate::tenancy::snake(k))
+        .collect()
 }
 
 /// The text with its comments blanked: a comment inside a chain
@@ -285,6 +580,21 @@ fn without_comments(text: &str, language: Language) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_are_cut_out_with_their_arguments() {
+        assert_eq!(
+            without_calls(
+                "A.objects.exclude(org=o).filter(Q(x=1) | Q(org=(2)))",
+                &["exclude", "Q"]
+            ),
+            "A.objects..filter( | )"
+        );
+        assert_eq!(
+            without_calls("where.not(organization: o)", &["not"]),
+            "where."
+        );
+    }
 
     #[test]
     fn comments_are_blanked_and_strings_kept() {

@@ -18,6 +18,10 @@ shipready_sdk::rule! {
     /// - SQLAlchemy: `session.execute(delete(Invoice).where(Invoice.id == invoice_id))`
     /// - ActiveRecord: `Invoice.where(status: "draft").delete_all`
     /// - Prisma: `prisma.invoice.update({ where: { id }, data })`
+    /// - TypeORM: `this.invoices.delete({ status: "draft" })`
+    /// - Sequelize: `Invoice.destroy({ where: { id } })`
+    /// - Knex: `knex('invoices').where({ id }).del()`
+    /// - GORM: `db.Model(&Invoice{}).Where("id = ?", id).Update("status", "paid")`
     ///
     /// ## How to fix
     /// Filter on the tenant too: `WHERE id = $1 AND org_id = $2`;
@@ -46,6 +50,10 @@ shipready_sdk::rule! {
     /// - SQLAlchemy: `session.get(Invoice, invoice_id)`
     /// - ActiveRecord: `Invoice.find(params[:id])`
     /// - Prisma: `prisma.invoice.findUnique({ where: { id } })`
+    /// - TypeORM: `this.invoices.findOneBy({ id })`
+    /// - Sequelize: `Invoice.findByPk(id)`
+    /// - Knex: `knex('invoices').where({ id }).first()`
+    /// - GORM: `db.First(&invoice, id)`
     ///
     /// ## How to fix
     /// Look the row up within the tenant: `WHERE id = $1 AND org_id = $2`;
@@ -72,6 +80,10 @@ shipready_sdk::rule! {
     /// - SQLAlchemy: `db.query(Invoice).filter(Invoice.status == "open")`
     /// - ActiveRecord: `Invoice.where(status: "open")`
     /// - Prisma: `prisma.invoice.findMany()`
+    /// - TypeORM: `this.invoices.find({ where: { status } })`
+    /// - Sequelize: `Invoice.findAll({ where: { status } })`
+    /// - Knex: `knex('invoices').where('status', status)`
+    /// - GORM: `db.Where("status = ?", s).Find(&invoices)`
     ///
     /// ## How to fix
     /// Add the tenant filter (`AND org_id = $1`, `.filter(org=...)`,

@@ -24,6 +24,11 @@ pub enum Purpose {
     Class,
     /// A variable holding an extended Prisma client.
     Client,
+    /// A TypeORM repository held in a field or parameter.
+    Repository,
+    /// A block that turns a tenant default scope off
+    /// (`ActsAsTenant.without_tenant { ... }`).
+    Unscoping,
 }
 
 /// Case-insensitive: a literal whose text starts with a statement verb.
@@ -43,7 +48,13 @@ pub fn queries(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
         format!("(^|\\.)({})$", helpers.join("|"))
     };
     let mut out = vec![
-        (q(Language::Python, format!("((string) @s (#match? @s \"{}\"))", esc(SQL_START))), Purpose::SqlString),
+        (
+            q(
+                Language::Python,
+                format!("([(string) (concatenated_string)] @s (#match? @s \"{}\"))", esc(SQL_START)),
+            ),
+            Purpose::SqlString,
+        ),
         (
             q(
                 Language::Python,
@@ -57,7 +68,7 @@ pub fn queries(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
         (
             q(
                 Language::Python,
-                r#"((call) @c (#match? @c "^([A-Z]\\w*\\.objects\\.|(select|update|delete)\\(\\s*[A-Z]|\\w+\\.(query|get)\\(\\s*[A-Z])"))"#.to_string(),
+                r#"((call) @c (#match? @c "^([A-Z]\\w*\\.objects(\\s|#[^\\n]*)*\\.|(select|update|delete)\\(\\s*\\w|\\w+\\.(query|get)\\(\\s*[A-Z]|\\w+\\.(select|update|delete)\\()"))"#.to_string(),
             ),
             Purpose::Chain,
         ),
@@ -72,12 +83,27 @@ pub fn queries(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
             ),
             Purpose::Class,
         ),
+        (
+            q(
+                Language::Python,
+                // SQLAlchemy Core: `invoices = Table("invoices", metadata, ...)`.
+                r#"((assignment left: (identifier) @name right: (call function: [(identifier) (attribute)] @bases)) @class (#match? @bases "(^|\\.)Table$"))"#.to_string(),
+            ),
+            Purpose::Class,
+        ),
         (q(Language::Ruby, format!("((string) @s (#match? @s \"{}\"))", esc(SQL_START))), Purpose::SqlString),
         (q(Language::Ruby, format!("((binary) @b (#match? @b \"{}\"))", esc(SQL_INSIDE))), Purpose::Built),
         (
             q(
                 Language::Ruby,
-                r#"((call) @c (#match? @c "^[A-Z]\\w*(::\\w+)*\\.(where|find|find_by|find_by!|all|first|last|take|order|joins|includes|update_all|delete_all|destroy_all|pluck|count|exists\\?|find_each|limit|for_org)\\b"))"#.to_string(),
+                r#"((call method: (identifier) @m) @u (#any-of? @m "without_tenant" "unscoped"))"#.to_string(),
+            ),
+            Purpose::Unscoping,
+        ),
+        (
+            q(
+                Language::Ruby,
+                r#"((call) @c (#match? @c "^[A-Z]\\w*(::\\w+)*(\\s|#[^\\n]*)*\\.(where|find|find_by|find_by!|all|first|last|take|order|joins|includes|update_all|delete_all|destroy_all|pluck|count|exists\\?|find_each|limit|unscoped|group|select|distinct|sum|maximum|minimum|average|ids|in_batches|find_in_batches|preload|eager_load|left_joins|reorder|offset|sole|find_sole_by|destroy|delete|update|update!|destroy_by|delete_by|for_org)\\b"))"#.to_string(),
             ),
             Purpose::Chain,
         ),
@@ -104,6 +130,17 @@ pub fn queries(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
                 ),
             ),
             Purpose::Built,
+        ),
+        (
+            q(
+                Language::Go,
+                r#"((call_expression) @c (#match? @c "^\\w+(\\.\\w+)*\\.(Where|First|Find|Take|Last|Delete|Update|Updates|UpdateColumn|UpdateColumns|Model|Scopes|Table|Preload|Joins|Order|Limit)\\("))"#.to_string(),
+            ),
+            Purpose::Chain,
+        ),
+        (
+            q(Language::Go, "((type_spec name: (type_identifier) @name type: (struct_type) @bases) @class)".to_string()),
+            Purpose::Class,
         ),
         (q(Language::Java, format!("((string_literal) @s (#match? @s \"{}\"))", esc(SQL_START))), Purpose::SqlString),
         (q(Language::Java, format!("((binary_expression) @b (#match? @b \"{}\"))", esc(SQL_INSIDE))), Purpose::Built),
@@ -137,7 +174,47 @@ pub fn queries(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
                 ),
                 Purpose::Client,
             ),
+            (
+                q(
+                    language,
+                    // TypeORM repositories, Sequelize models, Knex tables.
+                    r#"((call_expression) @c (#match? @c "^((this\\.)?\\w+(\\.getRepository\\(\\s*\\w+\\s*\\))?(\\s|//[^\\n]*)*\\.(find|findBy|findOne|findOneBy|findOneOrFail|findOneByOrFail|findAndCount|findAndCountBy|count|countBy|exist|exists|existsBy|update|delete|softDelete|createQueryBuilder)\\(|[A-Z]\\w*\\.(findAll|findOne|findByPk|findAndCountAll|count|update|destroy)\\(|\\w+(\\.(table|from))?\\(\\s*['\"]\\w+['\"]\\s*\\)(\\s|//[^\\n]*)*\\.)"))"#.to_string(),
+                ),
+                Purpose::Chain,
+            ),
+            (
+                q(
+                    language,
+                    r#"((call_expression function: (member_expression object: (identifier) @name property: (property_identifier) @bases) arguments: (arguments)) @class (#eq? @bases "init"))"#.to_string(),
+                ),
+                Purpose::Class,
+            ),
         ]);
+        if language != Language::JavaScript {
+            out.extend([
+                (
+                    q(
+                        language,
+                        r#"((export_statement decorator: (decorator) @bases declaration: (class_declaration name: (type_identifier) @name)) @class (#match? @bases "^@Entity"))"#.to_string(),
+                    ),
+                    Purpose::Class,
+                ),
+                (
+                    q(
+                        language,
+                        r#"((class_declaration decorator: (decorator) @bases name: (type_identifier) @name) @class (#match? @bases "^@Entity"))"#.to_string(),
+                    ),
+                    Purpose::Class,
+                ),
+                (
+                    q(
+                        language,
+                        r#"([(public_field_definition) (required_parameter)] @r (#match? @r "Repository<\\s*\\w+\\s*>"))"#.to_string(),
+                    ),
+                    Purpose::Repository,
+                ),
+            ]);
+        }
     }
     out
 }
@@ -191,6 +268,8 @@ pub fn found<'a>(answer: &'a Answer, purposes: &[Purpose]) -> Vec<Found<'a>> {
                 Purpose::Helper => "h",
                 Purpose::Class => "class",
                 Purpose::Client => "name",
+                Purpose::Repository => "r",
+                Purpose::Unscoping => "u",
             };
             let Some(capture) = m.captures.iter().find(|c| c.name == main) else {
                 continue;
@@ -304,21 +383,43 @@ pub fn built(text: &str) -> SqlText {
         }
     }
     let mut sql = String::new();
+    // Anything around the literals (`fmt.Sprintf(`, `.format(x)`, `% x`)
+    // fills them in at run time.
+    let leading = pieces.first().map_or("", |&(start, _)| &text[..start]);
+    let mut dynamic = !without_line_comments(leading).trim().is_empty();
     for (n, &(start, end)) in pieces.iter().enumerate() {
         let piece = literal(&text[start..end], false);
         sql.push_str(&piece.sql);
+        dynamic |= piece.dynamic;
         let gap = match pieces.get(n + 1) {
             Some(&(next, _)) => &text[end..next],
             None => &text[end..],
         };
+        let gap = without_line_comments(gap);
         let gap = gap.trim();
-        let between = pieces.get(n + 1).is_some() && !gap.is_empty() && gap != "+";
-        let appended = pieces.get(n + 1).is_none() && gap.starts_with('+');
+        let last = pieces.get(n + 1).is_none();
+        let between = !last && !gap.is_empty() && gap != "+";
+        let appended = last && gap.starts_with('+');
         if between || appended {
             sql.push_str(" ? ");
+        } else {
+            sql.push(' ');
         }
+        dynamic |= between || (last && !gap.is_empty());
     }
-    SqlText { sql, dynamic: true }
+    // Literals joined by `+` or written side by side are one fixed text.
+    SqlText { sql, dynamic }
+}
+
+/// `#` and `//` comments between the pieces of an expression, removed.
+fn without_line_comments(gap: &str) -> String {
+    gap.lines()
+        .map(|l| {
+            let cut = [l.find("//"), l.find('#')].into_iter().flatten().min();
+            cut.map_or(l, |i| &l[..i])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -341,21 +442,41 @@ mod tests {
 
     #[test]
     fn built_sql_keeps_its_literals_in_order() {
+        let b = |t: &str| {
+            let got = built(t);
+            (
+                got.sql.split_whitespace().collect::<Vec<_>>().join(" "),
+                got.dynamic,
+            )
+        };
         assert_eq!(
-            built("'SELECT * FROM t WHERE ' + clause").sql,
-            "SELECT * FROM t WHERE  ? "
+            b("'SELECT * FROM t WHERE ' + clause"),
+            ("SELECT * FROM t WHERE ?".into(), true)
         );
         assert_eq!(
-            built("\"SELECT * FROM t WHERE id = \" + id + \" AND x = 1\"").sql,
-            "SELECT * FROM t WHERE id =  ?  AND x = 1"
+            b("\"SELECT * FROM t WHERE id = \" + id + \" AND x = 1\""),
+            ("SELECT * FROM t WHERE id = ? AND x = 1".into(), true)
         );
         assert_eq!(
-            built("fmt.Sprintf(\"SELECT * FROM t ORDER BY %s\", col)").sql,
-            "SELECT * FROM t ORDER BY %s"
+            b("fmt.Sprintf(\"SELECT * FROM t ORDER BY %s\", col)"),
+            ("SELECT * FROM t ORDER BY %s".into(), true)
         );
         assert_eq!(
-            built("\"SELECT * FROM t WHERE id = %s\" % (x,)").sql,
-            "SELECT * FROM t WHERE id = %s"
+            b("\"SELECT * FROM t WHERE id = %s\" % (x,)"),
+            ("SELECT * FROM t WHERE id = %s".into(), true)
+        );
+        // Fixed pieces: side by side (Python), or joined with `+`.
+        assert_eq!(
+            b("(\"SELECT * \"  # why\n \"FROM t\")"),
+            ("SELECT * FROM t".into(), true)
+        );
+        assert_eq!(
+            b("\"SELECT * \"\n    \"FROM t\""),
+            ("SELECT * FROM t".into(), false)
+        );
+        assert_eq!(
+            b("'SELECT * ' +\n  'FROM t'"),
+            ("SELECT * FROM t".into(), false)
         );
     }
 }

@@ -93,7 +93,10 @@ pub fn judge(sql: &str, tenancy: &Tenancy) -> Verdict {
     let Some(statement) = statements.into_iter().next() else {
         return Verdict::Unparsed;
     };
-    let judge = Judge { tenancy };
+    let judge = Judge {
+        tenancy,
+        scoped_names: Default::default(),
+    };
     match judge.statement(&statement) {
         Some(u) => Verdict::Unscoped(u),
         None => Verdict::Scoped,
@@ -108,6 +111,9 @@ struct Ref {
 
 struct Judge<'a> {
     tenancy: &'a Tenancy,
+    /// Common table expressions and derived tables that read tenant data
+    /// scoped: joining to them scopes a table too.
+    scoped_names: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 fn last_ident(name: &sqlparser::ast::ObjectName) -> String {
@@ -184,6 +190,11 @@ impl Judge<'_> {
             for cte in &with.cte_tables {
                 if let Some(u) = self.query(&cte.query) {
                     return Some(u);
+                }
+                if touches_tenant_table(&cte.query, self.tenancy) {
+                    self.scoped_names
+                        .borrow_mut()
+                        .insert(cte.alias.name.value.to_lowercase());
                 }
             }
         }
@@ -286,6 +297,18 @@ impl Judge<'_> {
                     && self.query(subquery).is_none()
                     && touches_tenant_table(subquery, self.tenancy)
             }
+            // A correlated `EXISTS (SELECT ... WHERE x.id = r.x_id AND x.org_id = $1)`.
+            Expr::Exists {
+                subquery,
+                negated: false,
+            } => {
+                self.query(subquery).is_none()
+                    && touches_tenant_table(subquery, self.tenancy)
+                    && subquery
+                        .to_string()
+                        .to_lowercase()
+                        .contains(&format!("{}.", r.alias))
+            }
             _ => false,
         }
     }
@@ -304,12 +327,6 @@ impl Judge<'_> {
         }
         for on in ons {
             conjuncts(on, &mut terms);
-        }
-        // A subquery in the WHERE is a query of its own.
-        for t in &terms {
-            if let Some(u) = self.nested(t) {
-                return Some(u);
-            }
         }
         let single = refs.len() == 1;
         let tenant_refs: Vec<&Ref> = refs
@@ -353,12 +370,14 @@ impl Judge<'_> {
                     } else {
                         return false;
                     };
+                    let anchors = self.scoped_names.borrow();
                     refs.iter().any(|r| {
                         r.alias == other
-                            && tenant_refs
-                                .iter()
-                                .position(|t| t.alias == r.alias)
-                                .is_some_and(|j| scoped[j])
+                            && (anchors.contains(&r.table)
+                                || tenant_refs
+                                    .iter()
+                                    .position(|t| t.alias == r.alias)
+                                    .is_some_and(|j| scoped[j]))
                     })
                 });
                 if linked {
@@ -370,7 +389,11 @@ impl Judge<'_> {
                 break;
             }
         }
-        let i = scoped.iter().position(|s| !s)?;
+        // The statement's own tables first; then its subqueries (`IN`,
+        // `EXISTS`), each a query of its own.
+        let Some(i) = scoped.iter().position(|s| !s) else {
+            return terms.iter().find_map(|t| self.nested(t));
+        };
         let r = tenant_refs[i];
         let mut filtered_on: Vec<String> = terms
             .iter()
@@ -483,6 +506,8 @@ mod tests {
             "SELECT * FROM invoices WHERE org_id IN (1, 2)",
             "SELECT * FROM invoices WHERE org_id = current_setting('app.org')::bigint",
             "WITH x AS (SELECT * FROM invoices WHERE org_id = $1) SELECT * FROM x",
+            "SELECT li.* FROM line_items li WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.id = li.invoice_id AND i.org_id = $1)",
+            "WITH mine AS (SELECT id FROM invoices WHERE org_id = $1) SELECT li.* FROM mine m JOIN line_items li ON li.invoice_id = m.id",
         ] {
             assert_eq!(verdict(sql), None, "{sql}");
         }

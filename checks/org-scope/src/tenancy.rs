@@ -32,6 +32,11 @@ pub enum Orm {
     SqlAlchemy,
     ActiveRecord,
     Prisma,
+    Typeorm,
+    Sequelize,
+    Gorm,
+    /// A table queried by name through a query builder (Knex).
+    Table,
 }
 
 /// A tenant-owned model.
@@ -55,6 +60,11 @@ pub struct Tenancy {
     pub models: BTreeMap<(OrmKey, String), Model>,
     /// Prisma clients extended to inject the tenant filter.
     pub scoped_clients: BTreeSet<String>,
+    /// TypeORM repositories by the name they are held under
+    /// (`invoices: Repository<Invoice>`): the entity.
+    pub repositories: BTreeMap<String, String>,
+    /// Tables as models, for builders that query a table by name.
+    pub table_models: BTreeMap<String, Model>,
 }
 
 /// Models are looked up per ORM family: a Python class name and a Ruby one
@@ -72,6 +82,31 @@ impl Tenancy {
 
     pub fn model(&self, orm: Orm, name: &str) -> Option<&Model> {
         self.models.get(&(orm_key(orm), name.to_string()))
+    }
+
+    /// Index every tenant-owned table as a model, for builders that query
+    /// a table by name.
+    pub fn index_tables(&mut self) {
+        self.table_models = self
+            .tables
+            .iter()
+            .map(|(name, t)| {
+                let model = Model {
+                    orm: Orm::Table,
+                    name: name.clone(),
+                    keys: vec![t.column.clone()],
+                    default_scope: None,
+                    origin: t.origin.clone(),
+                };
+                (name.clone(), model)
+            })
+            .collect();
+    }
+
+    /// A stand-in model for a table queried by name (Knex): what the
+    /// messages name.
+    pub fn table_model(&self, table: &str) -> Option<&Model> {
+        self.table_models.get(table)
     }
 
     pub fn add_model(&mut self, model: Model) {
@@ -120,12 +155,18 @@ pub fn from_schema(tenancy: &mut Tenancy, schema: &shipready_schema::Schema, set
     }
 }
 
-/// `LineItem` → `line_item`.
+/// `LineItem` → `line_item`, `OrgID` → `org_id`, `orgId` → `org_id`.
 pub fn snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
+    for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            if i > 0 {
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1);
+            let boundary = prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase()));
+            if boundary {
                 out.push('_');
             }
             out.push(c.to_ascii_lowercase());
@@ -147,11 +188,6 @@ pub fn plural(word: &str) -> String {
         return format!("{word}es");
     }
     format!("{word}s")
-}
-
-/// `orgId` → `org_id`.
-pub fn camel_to_snake(name: &str) -> String {
-    snake(name)
 }
 
 fn tenant_model_name(name: &str, settings: &Settings) -> bool {
@@ -221,6 +257,10 @@ pub fn from_python(
         .collect();
     for class in classes {
         let origin = format!("{}:{}", class.path, class.line);
+        if class.bases.ends_with("Table") {
+            core_table(tenancy, class, origin, settings);
+            continue;
+        }
         if let Some(table) = p.sa_tablename.captures(class.text) {
             let table = table[1].to_lowercase();
             let columns: Vec<(String, String)> = p
@@ -300,6 +340,39 @@ pub fn from_python(
             });
         }
     }
+}
+
+/// SQLAlchemy Core: `invoices = Table("invoices", metadata, Column("org_id", ...))`,
+/// a model named by its variable.
+fn core_table(tenancy: &mut Tenancy, class: &Class<'_>, origin: String, settings: &Settings) {
+    let quoted = |after: &'static str| {
+        class.text.split(after).skip(1).filter_map(|rest| {
+            let rest = rest.trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            rest[1..].split(quote).next().map(str::to_lowercase)
+        })
+    };
+    let Some(table) = quoted("Table(").next() else {
+        return;
+    };
+    let Some(column) = quoted("Column(").find(|c| settings.tenant_columns.contains(c)) else {
+        return;
+    };
+    if settings.global_tables.contains(&table) {
+        return;
+    }
+    tenancy.add_model(Model {
+        orm: Orm::SqlAlchemy,
+        name: class.name.to_string(),
+        keys: vec![column.clone()],
+        default_scope: None,
+        origin: origin.clone(),
+    });
+    tenancy.tables.entry(table).or_insert(TenantTable {
+        column,
+        origin,
+        row_level_security: false,
+    });
 }
 
 /// Ruby classes: ActiveRecord models.
@@ -409,7 +482,7 @@ pub fn from_prisma(tenancy: &mut Tenancy, path: &str, text: &str, settings: &Set
                             .map(|f| f.trim().to_string()),
                     );
                 }
-            } else if settings.tenant_columns.contains(&camel_to_snake(field)) {
+            } else if settings.tenant_columns.contains(&snake(field)) {
                 keys.push(field.to_string());
             }
         }
@@ -419,8 +492,7 @@ pub fn from_prisma(tenancy: &mut Tenancy, path: &str, text: &str, settings: &Set
             .iter()
             .filter_map(|k| columns.get(k))
             .find(|c| {
-                settings.tenant_columns.contains(&camel_to_snake(c))
-                    || settings.tenant_columns.contains(*c)
+                settings.tenant_columns.contains(&snake(c)) || settings.tenant_columns.contains(*c)
             })
             .cloned()
         else {
@@ -448,6 +520,122 @@ pub fn from_prisma(tenancy: &mut Tenancy, path: &str, text: &str, settings: &Set
     }
 }
 
+/// A model's tenant keys among its fields: a field named like a tenant
+/// column (`orgId`, `OrgID`, `org_id`) or typed as the tenant model (`org:
+/// Organization`, `Org Organization`). `(field, type)` pairs.
+fn tenant_fields(fields: &[(String, String)], settings: &Settings) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(name, ty)| {
+            settings.tenant_columns.contains(&snake(name))
+                || tenant_model_name(ty.trim_start_matches(['*', '&']), settings)
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The tenant column among a model's keys (as the database names it).
+fn column_of(keys: &[String], settings: &Settings) -> Option<String> {
+    keys.iter()
+        .map(|k| snake(k))
+        .find(|c| settings.tenant_columns.contains(c))
+        .or_else(|| keys.first().map(|k| format!("{}_id", snake(k))))
+}
+
+fn add_owned(tenancy: &mut Tenancy, model: Model, table: String, settings: &Settings) {
+    if settings.global_tables.contains(&table) || model.keys.is_empty() {
+        return;
+    }
+    if let Some(column) = column_of(&model.keys, settings) {
+        tenancy.tables.entry(table).or_insert(TenantTable {
+            column,
+            origin: model.origin.clone(),
+            row_level_security: false,
+        });
+    }
+    tenancy.add_model(model);
+}
+
+/// TypeORM entities: `@Entity('invoices') class Invoice { orgId: string; org: Organization }`.
+pub fn from_typeorm(tenancy: &mut Tenancy, classes: &[Class<'_>], settings: &Settings) {
+    let field = Regex::new(
+        r"(?m)^\s*(?:@\w+\([^)]*\)\s*)*(?:public\s+|readonly\s+)*(\w+)[!?]?\s*:\s*([\w.]+)",
+    )
+    .expect("a valid pattern");
+    let name =
+        Regex::new(r#"@Entity\(\s*(?:\{\s*name:\s*)?['"](\w+)['"]"#).expect("a valid pattern");
+    for class in classes.iter().filter(|c| c.bases.starts_with("@Entity")) {
+        let fields: Vec<(String, String)> = field
+            .captures_iter(class.text)
+            .map(|c| (c[1].to_string(), c[2].to_string()))
+            .collect();
+        let table = name
+            .captures(class.bases)
+            .map_or_else(|| snake(class.name), |c| c[1].to_lowercase());
+        let model = Model {
+            orm: Orm::Typeorm,
+            name: class.name.to_string(),
+            keys: tenant_fields(&fields, settings),
+            default_scope: None,
+            origin: format!("{}:{}", class.path, class.line),
+        };
+        add_owned(tenancy, model, table, settings);
+    }
+}
+
+/// Sequelize models: `Invoice.init({ orgId: ... }, { tableName: 'invoices' })`.
+pub fn from_sequelize(tenancy: &mut Tenancy, classes: &[Class<'_>], settings: &Settings) {
+    let key = Regex::new(r"(?m)^\s*(\w+)\s*:").expect("a valid pattern");
+    let table_name = Regex::new(r#"tableName:\s*['"](\w+)['"]"#).expect("a valid pattern");
+    for class in classes.iter().filter(|c| c.bases == "init") {
+        let fields: Vec<(String, String)> = key
+            .captures_iter(class.text)
+            .map(|c| (c[1].to_string(), String::new()))
+            .collect();
+        let table = table_name
+            .captures(class.text)
+            .map_or_else(|| plural(&snake(class.name)), |c| c[1].to_lowercase());
+        let model = Model {
+            orm: Orm::Sequelize,
+            name: class.name.to_string(),
+            keys: tenant_fields(&fields, settings),
+            default_scope: None,
+            origin: format!("{}:{}", class.path, class.line),
+        };
+        add_owned(tenancy, model, table, settings);
+    }
+}
+
+/// GORM models: `type Invoice struct { OrgID uint; Org Organization }`.
+pub fn from_gorm(tenancy: &mut Tenancy, classes: &[Class<'_>], settings: &Settings) {
+    let field = Regex::new(r"(?m)^\s*([A-Z]\w*)\s+([\w.*\[\]]+)").expect("a valid pattern");
+    for class in classes.iter().filter(|c| c.bases.starts_with("struct")) {
+        let fields: Vec<(String, String)> = field
+            .captures_iter(class.bases)
+            .map(|c| {
+                (
+                    c[1].to_string(),
+                    c[2].rsplit('.').next().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let mut keys = tenant_fields(&fields, settings);
+        // A relation field (`Org Organization`) filters through its key column.
+        let columns: Vec<String> = keys.iter().map(|k| snake(k)).collect();
+        keys.extend(columns);
+        keys.sort();
+        keys.dedup();
+        let model = Model {
+            orm: Orm::Gorm,
+            name: class.name.to_string(),
+            keys,
+            default_scope: None,
+            origin: format!("{}:{}", class.path, class.line),
+        };
+        add_owned(tenancy, model, plural(&snake(class.name)), settings);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,6 +646,8 @@ mod tests {
         assert_eq!(plural(&snake("Company")), "companies");
         assert_eq!(plural(&snake("Day")), "days");
         assert_eq!(plural(&snake("Address")), "addresses");
-        assert_eq!(camel_to_snake("orgId"), "org_id");
+        assert_eq!(snake("orgId"), "org_id");
+        assert_eq!(snake("OrgID"), "org_id");
+        assert_eq!(snake("HTTPServer"), "http_server");
     }
 }

@@ -21,6 +21,9 @@ const STACKS: &[&str] = &[
     "fastapi-sqlalchemy",
     "nextjs-prisma",
     "go-sqlx",
+    "nestjs-typeorm",
+    "express-sequelize-knex",
+    "go-gorm",
 ];
 
 fn fixture(stack: &str) -> FakeRepo {
@@ -29,7 +32,7 @@ fn fixture(stack: &str) -> FakeRepo {
 }
 
 #[test]
-fn precision_and_recall_on_six_stacks() {
+fn precision_and_recall_on_nine_stacks() {
     let mut failures = Vec::new();
     let (mut expected, mut found, mut hits_p, mut hits_r) = (0, 0, 0.0, 0.0);
     for stack in STACKS {
@@ -200,4 +203,77 @@ fn settings_add_tenant_columns_and_global_tables() {
             .message
             .contains("tenant column `company_id`")
     );
+}
+
+#[test]
+fn sqlalchemy_core_tables_and_statements() {
+    let repo = FakeRepo::new()
+        .file(
+            "app/tables.py",
+            "from sqlalchemy import Table, Column, Integer, ForeignKey, MetaData\nmetadata = MetaData()\ninvoices = Table(\n    \"invoices\", metadata,\n    Column(\"id\", Integer, primary_key=True),\n    Column(\"org_id\", ForeignKey(\"organizations.id\")),\n    Column(\"status\", Integer),\n)\nplans = Table(\"plans\", metadata, Column(\"id\", Integer))\n",
+        )
+        .file(
+            "app/queries.py",
+            "def a(conn, org_id):\n    return conn.execute(select(invoices).where(invoices.c.org_id == org_id))\n\ndef b(conn):\n    return conn.execute(select(invoices).where(invoices.c.status == 1))  # expect: org-scope/unscoped-read\n\ndef c(conn, i):\n    conn.execute(invoices.delete().where(invoices.c.id == i))  # expect: org-scope/unscoped-write\n\ndef d(conn, o):\n    conn.execute(invoices.update().where(invoices.c.org_id.in_(o)).values(status=2))\n\ndef e(conn):\n    return conn.execute(select(plans))\n",
+        );
+    let outcome = repo.run::<OrgScope>().unwrap();
+    let score = Score::of(&repo, &outcome);
+    assert!(
+        score.missed.is_empty() && score.unexpected.is_empty(),
+        "{score:#?}"
+    );
+}
+
+/// A set written without the implementation in view, by a reviewer
+/// trying to break it (`tests/fixtures/org-scope-holdout`). Its first,
+/// blind score was precision 0.903, recall 0.700; the gaps it showed were
+/// fixed in general (adjacent literals, `exclude` and OR-ed `Q`, `where.not`,
+/// `unscoped`, CTEs, statements before their subqueries), and it is now held
+/// exactly like the other fixtures.
+#[test]
+fn precision_and_recall_on_the_holdout_set() {
+    let root = Path::new(FIXTURES).with_file_name("org-scope-holdout");
+    let (mut expected, mut found, mut hits) = (0, 0, 0.0);
+    let mut failures = Vec::new();
+    for app in ["flask-psycopg", "rails-app", "node-pg-ts", "django-app"] {
+        let repo = FakeRepo::from_dir(&root.join(app));
+        let outcome = repo.run::<OrgScope>().unwrap();
+        let score = Score::of(&repo, &outcome);
+        println!(
+            "org-scope holdout {app}: {} expected, {} found, precision {:.3}, recall {:.3}\n  missed {:?}\n  not expected {:?}",
+            score.expected,
+            score.found,
+            score.precision,
+            score.recall,
+            score.missed,
+            score.unexpected
+        );
+        expected += score.expected;
+        found += score.found;
+        hits += score.recall * score.expected as f64;
+        if !score.missed.is_empty() || !score.unexpected.is_empty() {
+            failures.push(app);
+        }
+    }
+    let precision = hits / found.max(1) as f64;
+    let recall = hits / expected.max(1) as f64;
+    println!(
+        "org-scope holdout: {expected} expected, {found} found, precision {precision:.3}, recall {recall:.3}"
+    );
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+#[test]
+fn a_change_without_source_files_parses_nothing() {
+    let repo = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .file("a.py", "db.execute('SELECT * FROM invoices')\n")
+        .file("README.md", "# hi\n");
+    let outcome = repo.changed(&["README.md"]).run::<OrgScope>().unwrap();
+    assert!(outcome.findings.is_empty());
+    let repo = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .file("a.py", "db.execute('SELECT * FROM invoices')\n")
+        .changed(&["a.py"]);
+    assert_eq!(repo.run::<OrgScope>().unwrap().findings.len(), 1);
 }
