@@ -35,17 +35,16 @@ fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
 
 #[test]
 fn every_marked_query_of_every_fixture_app_is_found_through_the_host() {
-    for stack in [
-        "express-sql",
-        "django",
-        "rails",
-        "fastapi-sqlalchemy",
-        "nextjs-prisma",
-        "go-sqlx",
-        "nestjs-typeorm",
-        "express-sequelize-knex",
-        "go-gorm",
-    ] {
+    let fixtures = shipready_tests::fixture("org-scope");
+    let mut stacks: Vec<String> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    stacks.sort();
+    assert!(stacks.len() >= 9, "{stacks:?}");
+    for stack in &stacks {
         let repo = app(stack);
         let (run, report) = check_json(repo.path(), &["--only", "org-scope"]);
         assert_eq!(run.code, 1, "{stack}: {}", run.stderr);

@@ -11,7 +11,8 @@
 //!    literals of Python, JavaScript, TypeScript, Ruby, Go and Java (and
 //!    SQL built at run time), ORM and query-builder call chains (Knex,
 //!    GORM), scoping helpers.
-//! 3. Whether each is scoped ([`sql`] with a real SQL parser, [`orm`]).
+//! 3. Whether each is scoped: SQL by the host (`sql.check-filters`, a real
+//!    SQL parser, all statements in one call), ORM chains here ([`orm`]).
 //!
 //! In a change-limited run (`--since`), a change with no source, SQL or
 //! Prisma file costs nothing; otherwise the whole repository is parsed
@@ -37,8 +38,8 @@ use shipready_sdk::Level;
 use shipready_sdk::prelude::*;
 use shipready_sdk::syntax::{Language, SkipReason};
 
+use shipready_schema::filters::{FilterCheck, Kind, OwnedTable};
 use source::{Found, Purpose};
-use sql::Kind;
 use tenancy::Tenancy;
 
 /// The check; `export!` makes it the component's `check` export.
@@ -141,11 +142,9 @@ impl Check for OrgScope {
         }
         let mut tenancy = Tenancy::default();
         tenancy::from_schema(&mut tenancy, &schema(cx)?, &settings);
-        let specs = source::queries(&settings.scope_helpers);
-        let purposes: Vec<Purpose> = specs.iter().map(|(_, p)| *p).collect();
-        let queries: Vec<_> = specs.into_iter().map(|(q, _)| q).collect();
-        let answer = cx.query_syntax(source::GLOBS, &queries)?;
-        let found = source::found(&answer, &purposes);
+        let queries = source::queries(&settings.scope_helpers);
+        let answer = cx.query_syntax(source::GLOBS, &queries.specs)?;
+        let found = source::found(&answer, &queries);
         learn_models(cx, &mut tenancy, &found, &settings)?;
         tenancy.index_tables();
         if tenancy.is_empty() {
@@ -365,16 +364,28 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
         candidates.push((b, source::built(&b.capture.text)));
     }
     candidates.sort_by_key(|(f, _)| (f.path, f.capture.start_byte));
-    for (f, text) in candidates {
+    // The host parses them all at once, across cores.
+    let owned: Vec<OwnedTable> = tenancy
+        .tables
+        .iter()
+        .map(|(name, t)| OwnedTable {
+            table: name.clone(),
+            column: t.column.clone(),
+            filtered_by_database: t.row_level_security,
+        })
+        .collect();
+    let sources: Vec<&str> = candidates.iter().map(|(_, t)| t.sql.as_str()).collect();
+    let checks = cx.check_sql_filters(&sources, &owned);
+    for ((f, text), check) in candidates.iter().zip(checks) {
         let line = f.capture.span.start_line;
         let evidence = excerpt(&text.sql);
-        match sql::judge(&text.sql, tenancy) {
-            sql::Verdict::Scoped => {}
-            sql::Verdict::Unscoped(u) if text.dynamic => {
+        match check {
+            FilterCheck::Filtered => {}
+            FilterCheck::Unfiltered(u) if text.dynamic => {
                 let t = &tenancy.tables[&u.table];
                 unverifiable(cx, f.path, line, &u.table, &t.column, evidence);
             }
-            sql::Verdict::Unscoped(u) => {
+            FilterCheck::Unfiltered(u) => {
                 let t = &tenancy.tables[&u.table];
                 let (rule, what) = if u.kind == Kind::Write {
                     (
@@ -414,7 +425,7 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
                     )),
                 );
             }
-            sql::Verdict::Unparsed => {
+            FilterCheck::Unparsed => {
                 // Only text the parser cannot read that names a tenant
                 // table without its tenant column is worth a word.
                 let lower = text.sql.to_lowercase();

@@ -7,8 +7,8 @@
 use regex::Regex;
 use shipready_sdk::syntax::Language;
 
-use crate::sql::Kind;
 use crate::tenancy::{Model, Orm, Tenancy};
+use shipready_schema::filters::Kind;
 
 /// An ORM query on a tenant-owned model without the tenant filter.
 #[derive(Debug)]

@@ -40,8 +40,36 @@ fn q(language: Language, source: String) -> QuerySpec {
     QuerySpec { language, source }
 }
 
-/// The queries, with what each is for.
-pub fn queries(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
+/// The check's patterns as the host runs them: one query per language
+/// holding all of that language's patterns, so each file's tree is walked
+/// once; a match's pattern index says what it is for.
+pub struct Queries {
+    pub specs: Vec<QuerySpec>,
+    /// By query, then by pattern.
+    purposes: Vec<Vec<Purpose>>,
+}
+
+pub fn queries(helpers: &[String]) -> Queries {
+    let mut specs: Vec<QuerySpec> = Vec::new();
+    let mut purposes: Vec<Vec<Purpose>> = Vec::new();
+    for (pattern, purpose) in patterns(helpers) {
+        match specs.iter().position(|s| s.language == pattern.language) {
+            Some(i) => {
+                specs[i].source.push('\n');
+                specs[i].source.push_str(&pattern.source);
+                purposes[i].push(purpose);
+            }
+            None => {
+                specs.push(pattern);
+                purposes.push(vec![purpose]);
+            }
+        }
+    }
+    Queries { specs, purposes }
+}
+
+/// Every pattern, one top-level tree-sitter pattern each, with what it is for.
+fn patterns(helpers: &[String]) -> Vec<(QuerySpec, Purpose)> {
     let helpers = if helpers.is_empty() {
         "a^".to_string() // matches nothing
     } else {
@@ -252,14 +280,20 @@ pub struct Found<'a> {
 }
 
 /// Every capture of the answer, with what it is for.
-pub fn found<'a>(answer: &'a Answer, purposes: &[Purpose]) -> Vec<Found<'a>> {
+pub fn found<'a>(answer: &'a Answer, queries: &Queries) -> Vec<Found<'a>> {
     let mut out = Vec::new();
     for file in &answer.files {
         if ignored(&file.path) {
             continue;
         }
         for m in &file.syntax.matches {
-            let purpose = purposes[m.query as usize];
+            let Some(&purpose) = queries
+                .purposes
+                .get(m.query as usize)
+                .and_then(|p| p.get(m.pattern as usize))
+            else {
+                continue;
+            };
             let main = match purpose {
                 Purpose::SqlString => "s",
                 Purpose::Built => "b",

@@ -542,18 +542,34 @@ fn column_of(keys: &[String], settings: &Settings) -> Option<String> {
         .or_else(|| keys.first().map(|k| format!("{}_id", snake(k))))
 }
 
-fn add_owned(tenancy: &mut Tenancy, model: Model, table: String, settings: &Settings) {
-    if settings.global_tables.contains(&table) || model.keys.is_empty() {
+/// A model of `orm` declared by `class`, tenant-owned when `keys` name its
+/// tenant, and its table.
+fn add_owned(
+    tenancy: &mut Tenancy,
+    orm: Orm,
+    class: &Class<'_>,
+    keys: Vec<String>,
+    table: String,
+    settings: &Settings,
+) {
+    if settings.global_tables.contains(&table) || keys.is_empty() {
         return;
     }
-    if let Some(column) = column_of(&model.keys, settings) {
+    let origin = format!("{}:{}", class.path, class.line);
+    if let Some(column) = column_of(&keys, settings) {
         tenancy.tables.entry(table).or_insert(TenantTable {
             column,
-            origin: model.origin.clone(),
+            origin: origin.clone(),
             row_level_security: false,
         });
     }
-    tenancy.add_model(model);
+    tenancy.add_model(Model {
+        orm,
+        name: class.name.to_string(),
+        keys,
+        default_scope: None,
+        origin,
+    });
 }
 
 /// TypeORM entities: `@Entity('invoices') class Invoice { orgId: string; org: Organization }`.
@@ -572,14 +588,14 @@ pub fn from_typeorm(tenancy: &mut Tenancy, classes: &[Class<'_>], settings: &Set
         let table = name
             .captures(class.bases)
             .map_or_else(|| snake(class.name), |c| c[1].to_lowercase());
-        let model = Model {
-            orm: Orm::Typeorm,
-            name: class.name.to_string(),
-            keys: tenant_fields(&fields, settings),
-            default_scope: None,
-            origin: format!("{}:{}", class.path, class.line),
-        };
-        add_owned(tenancy, model, table, settings);
+        add_owned(
+            tenancy,
+            Orm::Typeorm,
+            class,
+            tenant_fields(&fields, settings),
+            table,
+            settings,
+        );
     }
 }
 
@@ -595,14 +611,14 @@ pub fn from_sequelize(tenancy: &mut Tenancy, classes: &[Class<'_>], settings: &S
         let table = table_name
             .captures(class.text)
             .map_or_else(|| plural(&snake(class.name)), |c| c[1].to_lowercase());
-        let model = Model {
-            orm: Orm::Sequelize,
-            name: class.name.to_string(),
-            keys: tenant_fields(&fields, settings),
-            default_scope: None,
-            origin: format!("{}:{}", class.path, class.line),
-        };
-        add_owned(tenancy, model, table, settings);
+        add_owned(
+            tenancy,
+            Orm::Sequelize,
+            class,
+            tenant_fields(&fields, settings),
+            table,
+            settings,
+        );
     }
 }
 
@@ -625,14 +641,8 @@ pub fn from_gorm(tenancy: &mut Tenancy, classes: &[Class<'_>], settings: &Settin
         keys.extend(columns);
         keys.sort();
         keys.dedup();
-        let model = Model {
-            orm: Orm::Gorm,
-            name: class.name.to_string(),
-            keys,
-            default_scope: None,
-            origin: format!("{}:{}", class.path, class.line),
-        };
-        add_owned(tenancy, model, plural(&snake(class.name)), settings);
+        let table = plural(&snake(class.name));
+        add_owned(tenancy, Orm::Gorm, class, keys, table, settings);
     }
 }
 

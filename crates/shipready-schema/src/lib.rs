@@ -16,6 +16,7 @@
 
 #[cfg(feature = "frameworks")]
 pub mod calls;
+pub mod filters;
 #[cfg(feature = "frameworks")]
 pub mod frameworks;
 mod ops;

@@ -210,6 +210,39 @@ impl Host for WasmHost {
         })
     }
 
+    fn check_sql_filters(
+        &self,
+        sources: &[&str],
+        owned: &[shipready_schema::filters::OwnedTable],
+    ) -> Vec<shipready_schema::filters::FilterCheck> {
+        use shipready_schema::filters::{FilterCheck, Kind, Unfiltered};
+        let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+        let owned: Vec<sql::OwnedTable> = owned
+            .iter()
+            .map(|t| sql::OwnedTable {
+                table: t.table.clone(),
+                column: t.column.clone(),
+                filtered_by_database: t.filtered_by_database,
+            })
+            .collect();
+        sql::check_filters(&sources, &owned)
+            .into_iter()
+            .map(|c| match c {
+                sql::FilterCheck::Unparsed => FilterCheck::Unparsed,
+                sql::FilterCheck::Filtered => FilterCheck::Filtered,
+                sql::FilterCheck::Unfiltered(u) => FilterCheck::Unfiltered(Unfiltered {
+                    kind: match u.kind {
+                        sql::StatementKind::Read => Kind::Read,
+                        sql::StatementKind::Write => Kind::Write,
+                    },
+                    verb: u.verb,
+                    table: u.table,
+                    filtered_on: u.filtered_on,
+                }),
+            })
+            .collect()
+    }
+
     fn tls_inspect(&self, host: &str, port: u16) -> Result<TlsInspection, TlsError> {
         let i = tls::inspect(host, port).map_err(|e| match e {
             tls::TlsError::Refused(m) => TlsError::Refused(m),

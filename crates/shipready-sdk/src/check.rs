@@ -229,6 +229,18 @@ impl<'a> Cx<'a> {
         self.host.tls_inspect(host, port)
     }
 
+    /// For the first statement of each SQL source: does it read or write
+    /// an owned table without a predicate on that table's column
+    /// (`org_id`)? Parsed by the host, in parallel; no capability needed.
+    /// See `shipready_sdk::schema::filters` for what counts as filtered.
+    pub fn check_sql_filters(
+        &self,
+        sources: &[&str],
+        owned: &[shipready_schema::filters::OwnedTable],
+    ) -> Vec<shipready_schema::filters::FilterCheck> {
+        self.host.check_sql_filters(sources, owned)
+    }
+
     /// Parse the repository's source files matching `globs` with
     /// tree-sitter and run `queries` on them, in the host, across cores
     /// (needs [`Capability::Syntax`]). Each query is for one language; a

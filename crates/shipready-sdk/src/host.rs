@@ -427,6 +427,13 @@ pub trait Host {
     ) -> Vec<Result<ParsedFile, HostError>>;
     /// How many statements each file holds, parsing none.
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>>;
+    /// Which owned tables each source's first statement touches without a
+    /// predicate on their column, in order.
+    fn check_sql_filters(
+        &self,
+        sources: &[&str],
+        owned: &[shipready_schema::filters::OwnedTable],
+    ) -> Vec<shipready_schema::filters::FilterCheck>;
     /// Send requests to the live targets, one answer per request.
     fn http_send(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>>;
     /// Examine the TLS of `host:port`.

@@ -537,6 +537,17 @@ impl Host for Granted<'_> {
         Ok(answer)
     }
 
+    fn check_sql_filters(
+        &self,
+        sources: &[&str],
+        owned: &[shipready_schema::filters::OwnedTable],
+    ) -> Vec<shipready_schema::filters::FilterCheck> {
+        sources
+            .iter()
+            .map(|sql| shipready_schema::filters::check(sql, owned))
+            .collect()
+    }
+
     fn count_statements(&self, paths: &[&str]) -> Vec<Result<u32, HostError>> {
         paths
             .iter()

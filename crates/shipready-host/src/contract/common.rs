@@ -485,9 +485,10 @@ macro_rules! since_0_3_host {
 /// its `http`, `sql` and `tls` bindings.
 macro_rules! since_0_4_host {
     () => {
-        since_0_4_host!(capabilities {});
+        since_0_4_host!(capabilities {} sql {});
     };
-    (capabilities { $($cap:ident),* }) => {
+    // A newer version's extra capabilities and `sql` functions go in the braces.
+    (capabilities { $($cap:ident),* } sql { $($sql_extra:tt)* }) => {
         use crate::services::http as service;
         use crate::services::tls as tls_service;
 
@@ -525,6 +526,8 @@ macro_rules! since_0_4_host {
                         .map(|r| r.map_err(host_error))
                         .collect()
                 }
+
+                $($sql_extra)*
             }
         );
 

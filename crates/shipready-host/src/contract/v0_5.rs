@@ -17,7 +17,42 @@ pub const VERSION: &str = "0.5.0";
 pub const CHECK_EXPORT: &str = "shipready:check/check@0.5.0";
 const FINDINGS_IMPORT: &str = "shipready:check/findings@0.5.0";
 
-since_0_4_host!(capabilities { Syntax });
+since_0_4_host!(
+    capabilities { Syntax }
+    sql {
+        fn check_filters(
+            &mut self,
+            sources: Vec<String>,
+            owned: Vec<sql::OwnedTable>,
+        ) -> Vec<sql::FilterCheck> {
+            use shipready_schema::filters::{FilterCheck, Kind, OwnedTable};
+            let owned: Vec<OwnedTable> = owned
+                .into_iter()
+                .map(|t| OwnedTable {
+                    table: t.table,
+                    column: t.column,
+                    filtered_by_database: t.filtered_by_database,
+                })
+                .collect();
+            crate::services::sql::check_filters(&sources, &owned)
+                .into_iter()
+                .map(|c| match c {
+                    FilterCheck::Unparsed => sql::FilterCheck::Unparsed,
+                    FilterCheck::Filtered => sql::FilterCheck::Filtered,
+                    FilterCheck::Unfiltered(u) => sql::FilterCheck::Unfiltered(sql::Unfiltered {
+                        kind: match u.kind {
+                            Kind::Read => sql::StatementKind::Read,
+                            Kind::Write => sql::StatementKind::Write,
+                        },
+                        verb: u.verb,
+                        table: u.table,
+                        filtered_on: u.filtered_on,
+                    }),
+                })
+                .collect()
+        }
+    }
+);
 
 pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     add_0_4_to_linker(linker)?;

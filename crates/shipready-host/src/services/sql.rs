@@ -1,8 +1,10 @@
 //! SQL parsed natively for checks (`sql` interface): the sources of one
 //! call, or the repository files it names, are read and parsed in
-//! parallel, each into schema operations with `shipready-schema`.
+//! parallel, each into schema operations with `shipready-schema`, or
+//! checked for the tables they touch without a required filter.
 
 use rayon::prelude::*;
+use shipready_schema::filters::{self, FilterCheck, OwnedTable};
 use shipready_schema::sql::{self, Dialect, Parsed, ParsedFile};
 
 use crate::services::repo::{AccessError, RepoIndex};
@@ -13,6 +15,16 @@ pub fn parse_all(sources: &[(String, u32)], dialect: Dialect) -> Vec<Parsed> {
         .par_iter()
         .with_min_len(8)
         .map(|(text, first_line)| sql::parse(text, *first_line, dialect))
+        .collect()
+}
+
+/// Check every source's first statement against the owned tables, across
+/// cores; the answers keep the sources' order.
+pub fn check_filters(sources: &[String], owned: &[OwnedTable]) -> Vec<FilterCheck> {
+    sources
+        .par_iter()
+        .with_min_len(16)
+        .map(|sql| filters::check(sql, owned))
         .collect()
 }
 
