@@ -118,3 +118,21 @@ fn broken_huge_and_foreign_source_is_named_skipped_and_counted() {
         assert!(message.contains(part), "{message}");
     }
 }
+
+#[test]
+fn denying_the_syntax_service_fails_closed() {
+    let repo = TempRepo::new()
+        .file(
+            "db/1.sql",
+            "CREATE TABLE invoices (id bigint, org_id bigint);\n",
+        )
+        .file("app.py", "db.execute('SELECT * FROM invoices')\n");
+    let (run, report) = check_json(repo.path(), &["--only", "org-scope", "--deny", "syntax"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let reason = crate::check_run(&report, "org-scope")["status"]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("not granted"), "{reason}");
+    assert_eq!(item(&report, "data.tenant-isolation")["status"], "error");
+}

@@ -259,7 +259,8 @@ fn learn_models(
     found: &[Found<'_>],
     settings: &Settings,
 ) -> Result<()> {
-    let patterns = tenancy::Patterns::new();
+    let patterns = std::cell::OnceCell::new();
+    let patterns = || patterns.get_or_init(tenancy::Patterns::new);
     let classes = |ext: &[&str]| -> Vec<tenancy::Class<'_>> {
         found
             .iter()
@@ -287,8 +288,14 @@ fn learn_models(
             );
         }
     }
-    tenancy::from_python(tenancy, &classes(&[".py"]), &patterns, settings);
-    tenancy::from_ruby(tenancy, &classes(&[".rb"]), &patterns, settings);
+    let python = classes(&[".py"]);
+    if !python.is_empty() {
+        tenancy::from_python(tenancy, &python, patterns(), settings);
+    }
+    let ruby = classes(&[".rb"]);
+    if !ruby.is_empty() {
+        tenancy::from_ruby(tenancy, &ruby, patterns(), settings);
+    }
     let scripts = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"];
     tenancy::from_typeorm(tenancy, &classes(&scripts), settings);
     tenancy::from_sequelize(tenancy, &classes(&scripts), settings);

@@ -498,15 +498,22 @@ impl Host for Granted<'_> {
     ) -> Result<shipready_syntax::Answer, HostError> {
         use shipready_syntax::{Plan, SkipReason};
         self.require(Capability::Syntax)?;
-        let compiled = shipready_syntax::Queries::compile(queries).map_err(HostError::Invalid)?;
         let in_change = self.repo.ctx.changed_files.as_ref().filter(|_| changed);
+        let matching: Vec<(&String, &Vec<u8>)> = self
+            .matching(globs)?
+            .into_iter()
+            .filter(|(path, _)| in_change.is_none_or(|c| c.contains(path)))
+            .collect();
+        let present: Vec<shipready_syntax::Language> = matching
+            .iter()
+            .filter_map(|(path, _)| shipready_syntax::Language::of_path(path))
+            .collect();
+        let compiled = shipready_syntax::Queries::compile_for(queries, |l| present.contains(&l))
+            .map_err(HostError::Invalid)?;
         let limits = shipready_syntax::Limits::default();
         let mut session = shipready_syntax::Session::default();
         let mut answer = shipready_syntax::Answer::default();
-        for (path, content) in self.matching(globs)? {
-            if in_change.is_some_and(|c| !c.contains(path)) {
-                continue;
-            }
+        for (path, content) in matching {
             let language = shipready_paths::language_of(path);
             let parsed = match compiled.plan(language, content.len() as u64) {
                 Plan::Ignore => continue,

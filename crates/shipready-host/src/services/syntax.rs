@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 use shipready_syntax::{
-    Answer, Failure, Limits, ParsedFile, Plan, Queries, QuerySpec, Session, SkipReason, SkippedFile,
+    Answer, Failure, Language, Limits, ParsedFile, Plan, Queries, QuerySpec, Session, SkipReason,
+    SkippedFile,
 };
 
 use crate::services::repo::{AccessError, Entry, FileKind, RepoIndex};
@@ -29,12 +30,18 @@ pub fn query_files(
     specs: &[QuerySpec],
     max_matches: usize,
 ) -> Result<Answer, AccessError> {
-    let queries = Queries::compile(specs).map_err(AccessError::Invalid)?;
     let listed: Vec<&Entry> = index
         .list(globs)?
         .into_iter()
         .filter(|e| changed.is_none_or(|c| c.contains(&e.path)))
         .collect();
+    // Only the languages present are compiled for.
+    let present: BTreeSet<Language> = listed
+        .iter()
+        .filter_map(|e| e.language.and_then(Language::from_name))
+        .collect();
+    let queries =
+        Queries::compile_for(specs, |l| present.contains(&l)).map_err(AccessError::Invalid)?;
     let limits = Limits::default();
     let outcomes: Vec<Option<Result<shipready_syntax::FileSyntax, SkipReason>>> = listed
         .par_iter()
@@ -98,7 +105,6 @@ fn examine(
 mod tests {
     use super::*;
     use crate::services::repo::IndexOptions;
-    use shipready_syntax::Language;
 
     fn spec(language: Language, source: &str) -> QuerySpec {
         QuerySpec {
@@ -178,6 +184,7 @@ mod tests {
     #[test]
     fn a_query_that_does_not_compile_is_invalid() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.go"), "package a\n").unwrap();
         let index = RepoIndex::build(dir.path(), &IndexOptions::default()).unwrap();
         let err = query_files(&index, None, &[], &[spec(Language::Go, "(oops")], 5).unwrap_err();
         assert!(matches!(err, AccessError::Invalid(m) if m.starts_with("query 0 (go)")));
