@@ -123,7 +123,7 @@ impl Check for OrgScope {
             "Tenant isolation",
             "Queries on tenant-owned tables that are not scoped to the current organisation.",
         )
-        .capabilities(&[Capability::Repo, Capability::Syntax])
+        .capabilities(&[Capability::Repo, Capability::Search, Capability::Syntax])
         .rules(rules::ALL)
     }
 
@@ -142,21 +142,19 @@ impl Check for OrgScope {
         }
         let mut tenancy = Tenancy::default();
         tenancy::from_schema(&mut tenancy, &schema(cx)?, &settings);
+        // Parsing is the cost: a repository whose source never names a
+        // tenant column or model cannot hold a tenant-owned model.
+        if tenancy.is_empty() && !mentions_tenancy(cx, &settings)? {
+            not_applicable(cx, &settings);
+            return Ok(());
+        }
         let queries = source::queries(&settings.scope_helpers);
         let answer = cx.query_syntax(source::GLOBS, &queries.specs)?;
         let found = source::found(&answer, &queries);
         learn_models(cx, &mut tenancy, &found, &settings)?;
         tenancy.index_tables();
         if tenancy.is_empty() {
-            for rule in rules::ALL {
-                cx.not_applicable(
-                    rule,
-                    format!(
-                        "no tenant-owned tables or models found (no column such as {}, no model related to {})",
-                        settings.tenant_columns[0], settings.tenant_models[0]
-                    ),
-                );
-            }
+            not_applicable(cx, &settings);
             return Ok(());
         }
         cx.log(
@@ -176,6 +174,50 @@ impl Check for OrgScope {
 }
 
 shipready_sdk::export!(OrgScope);
+
+fn not_applicable(cx: &mut Cx<'_>, settings: &Settings) {
+    for rule in rules::ALL {
+        cx.not_applicable(
+            rule,
+            format!(
+                "no tenant-owned tables or models found (no column such as {}, no model related to {})",
+                settings.tenant_columns[0], settings.tenant_models[0]
+            ),
+        );
+    }
+}
+
+/// Whether any source or schema file names a tenant column (`org_id`,
+/// `orgId`, `OrgID`) or tenant model (`Organization`, `:organization`): a
+/// native multi-pattern search, far cheaper than parsing every file.
+fn mentions_tenancy(cx: &Cx<'_>, settings: &Settings) -> Result<bool> {
+    let mut words: Vec<String> = settings.tenant_columns.clone();
+    for column in &settings.tenant_columns {
+        // `org_id` is also written `orgId` and `OrgID`.
+        let camel: String = column
+            .split('_')
+            .enumerate()
+            .map(|(i, part)| {
+                let mut p = part.to_string();
+                if i > 0 && !p.is_empty() {
+                    p[..1].make_ascii_uppercase();
+                }
+                p
+            })
+            .collect();
+        words.push(camel.clone());
+        words.push(camel.replace("Id", "ID"));
+    }
+    words.extend(settings.tenant_models.iter().cloned());
+    words.extend(settings.tenant_models.iter().map(|m| tenancy::snake(m)));
+    words.sort();
+    words.dedup();
+    let keywords: Vec<&str> = words.iter().map(String::as_str).collect();
+    let pattern = Pattern::new(0, format!(r"(?i)\b({})\b", words.join("|"))).keywords(&keywords);
+    let mut globs: Vec<&str> = source::GLOBS.to_vec();
+    globs.push("*.prisma");
+    Ok(!cx.search(&[pattern], &globs)?.hits.is_empty())
+}
 
 /// SQL parsed through the host (framework migrations embed some).
 struct HostSql<'a, 'b>(&'a Cx<'b>);
