@@ -14,6 +14,10 @@
 //! 3. Whether each is scoped: SQL by the host (`sql.check-filters`, a real
 //!    SQL parser, all statements in one call), ORM chains here ([`orm`]).
 //!
+//! Parsing is the cost: when the migrations hold no tenant table and one
+//! native search finds no tenant column or model named in the source, the
+//! rules are not applicable and nothing is parsed.
+//!
 //! In a change-limited run (`--since`), a change with no source, SQL or
 //! Prisma file costs nothing; otherwise the whole repository is parsed
 //! (which models and tables are tenant-owned is a repository-wide fact)

@@ -1,8 +1,12 @@
-//! ORM call chains judged: which model a chain queries, whether it filters
-//! on the tenant, and what it does (reads, looks up one row by primary
-//! key, writes). Django managers and querysets, SQLAlchemy `query`,
-//! `select`, `update`, `delete` and `get`, ActiveRecord finders and
-//! batch writes, Prisma model delegates.
+//! ORM and query-builder call chains judged: which model or table a chain
+//! queries, whether it filters on the tenant, and what it does (reads,
+//! looks up one row by primary key, writes). Django managers and
+//! querysets, SQLAlchemy `query`, `select`, `update`, `delete`, `get` and
+//! Core tables, ActiveRecord finders and batch writes, Prisma model
+//! delegates, TypeORM repositories and query builders, Sequelize models,
+//! Knex tables and GORM chains. A chain's comments are blanked first, and
+//! calls that do not keep other tenants out (`exclude`, OR-ed `Q`,
+//! `where.not`, `or`) are cut out before its filters are read.
 
 use regex::Regex;
 use shipready_sdk::syntax::Language;
