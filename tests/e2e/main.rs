@@ -10,6 +10,7 @@ mod history;
 mod live;
 mod migrations;
 mod org_scope;
+mod rbac;
 mod repos;
 mod sandbox;
 mod tls;

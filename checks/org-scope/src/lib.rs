@@ -81,13 +81,7 @@ impl Settings {
     fn from(ctx: &Context) -> Result<Settings> {
         let list = |key: &str, defaults: &[&str]| -> Result<Vec<String>> {
             let mut out: Vec<String> = defaults.iter().map(|s| s.to_string()).collect();
-            if let Some(raw) = ctx.setting(key) {
-                out.extend(string_list(raw).ok_or_else(|| {
-                    CheckError::BadSettings(format!(
-                        "{key} must be a list of strings, like [\"a\", \"b\"]; got {raw}"
-                    ))
-                })?);
-            }
+            out.extend(ctx.names(key)?.unwrap_or_default());
             Ok(out)
         };
         let lower = |v: Vec<String>| v.into_iter().map(|s| s.to_lowercase()).collect();
@@ -98,25 +92,6 @@ impl Settings {
             global_tables: lower(list("global_tables", &[])?),
         })
     }
-}
-
-/// A JSON list of plain strings (`["a", "b"]`).
-fn string_list(raw: &str) -> Option<Vec<String>> {
-    let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
-    if inner.is_empty() {
-        return Some(Vec::new());
-    }
-    inner
-        .split(',')
-        .map(|item| {
-            let item = item.trim().strip_prefix('"')?.strip_suffix('"')?;
-            let ok = !item.is_empty()
-                && item
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-            ok.then(|| item.to_string())
-        })
-        .collect()
 }
 
 impl Check for OrgScope {

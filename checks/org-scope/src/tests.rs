@@ -184,7 +184,7 @@ fn bad_settings_say_what_is_wrong() {
         .run::<OrgScope>()
         .unwrap_err();
     assert!(
-        format!("{err:?}").contains("scope_helpers must be a list of strings"),
+        format!("{err:?}").contains("scope_helpers must be a list of names"),
         "{err:?}"
     );
 }

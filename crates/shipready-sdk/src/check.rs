@@ -1,8 +1,8 @@
 //! The [`Check`] trait and what a check sees while it runs.
 
 use crate::{
-    Capability, FileInfo, Finding, HistoryHits, HistoryScope, Hits, Host, HostError, Level,
-    ListedFile, NotApplicable, Pattern, Result, Rule,
+    Capability, CheckError, FileInfo, Finding, HistoryHits, HistoryScope, Hits, Host, HostError,
+    Level, ListedFile, NotApplicable, Pattern, Result, Rule,
 };
 
 /// Findings are handed to the host in batches of this size.
@@ -74,6 +74,39 @@ impl Context {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+
+    /// A setting that lists names (`["requireAuth", "app.guards.login"]`:
+    /// letters, digits, `_` and `.`). `None` when it is not set; a
+    /// [`CheckError::BadSettings`] naming the key when it is not such a list.
+    pub fn names(&self, key: &str) -> Result<Option<Vec<String>>> {
+        let Some(raw) = self.setting(key) else {
+            return Ok(None);
+        };
+        name_list(raw).map(Some).ok_or_else(|| {
+            CheckError::BadSettings(format!(
+                "{key} must be a list of names, like [\"a\", \"b\"]; got {raw}"
+            ))
+        })
+    }
+}
+
+/// A JSON list of plain names (`["a", "b"]`).
+fn name_list(raw: &str) -> Option<Vec<String>> {
+    let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    inner
+        .split(',')
+        .map(|item| {
+            let item = item.trim().strip_prefix('"')?.strip_suffix('"')?;
+            let ok = !item.is_empty()
+                && item
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            ok.then(|| item.to_string())
+        })
+        .collect()
 }
 
 /// What a run produced.

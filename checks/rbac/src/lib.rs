@@ -1,0 +1,301 @@
+//! Built-in check `rbac`: every route is authenticated, privileged routes
+//! check a role, and authentication is done right.
+//!
+//! 1. The host parses the source (one tree-sitter query per language,
+//!    [`facts`]); the framework readers turn what it found into a route
+//!    inventory with the guards in front of each route: Express
+//!    ([`express`]), Next.js ([`nextjs`]), NestJS ([`nestjs`]), Flask and
+//!    FastAPI ([`python`]), Django and DRF ([`django`]).
+//! 2. The route rules are judged the same way for every framework
+//!    ([`judge`]): unauthenticated routes, privileged routes without a role
+//!    check, login and reset without rate limiting, privileged actions
+//!    without an audit entry. Each route is listed (`rbac/route`, info),
+//!    which puts the inventory in every report format.
+//! 3. The authentication mistakes are found with one native search
+//!    ([`hardening`]): fast password hashes, CSRF off, CORS with
+//!    credentials from any origin, unverified JWTs, insecure session
+//!    cookies.
+//!
+//! Routes the check cannot read (registered in a loop, or in a framework
+//! it does not read yet) are reported as such, at low severity: they are
+//! never counted as protected.
+//!
+//! Settings: `auth_guards` and `role_guards`, lists of function,
+//! decorator, middleware or class names that authenticate or check a
+//! role, on top of the names recognised by default.
+
+mod django;
+mod express;
+mod facts;
+mod hardening;
+mod judge;
+mod nestjs;
+mod nextjs;
+mod python;
+mod routes;
+pub mod rules;
+
+use std::collections::BTreeSet;
+
+use shipready_sdk::Level;
+use shipready_sdk::prelude::*;
+use shipready_sdk::syntax::Answer;
+
+use facts::Facts;
+use routes::{GuardNames, Inventory};
+
+/// The check; `export!` makes it the component's `check` export.
+pub struct Rbac;
+
+impl Check for Rbac {
+    fn info() -> CheckInfo {
+        CheckInfo::new(
+            "rbac",
+            env!("CARGO_PKG_VERSION"),
+            "Access control",
+            "Routes reachable without authentication, privileged routes without a role check, and authentication done wrong.",
+        )
+        .capabilities(&[Capability::Repo, Capability::Search, Capability::Syntax])
+        .rules(rules::ALL)
+    }
+
+    fn run(cx: &mut Cx<'_>) -> Result<()> {
+        let names = GuardNames {
+            auth: cx.context().names("auth_guards")?.unwrap_or_default(),
+            role: cx.context().names("role_guards")?.unwrap_or_default(),
+        };
+        let answer = cx.query_syntax(facts::GLOBS, &facts::queries())?;
+        let facts = Facts::new(&answer);
+        let paths: BTreeSet<String> = cx
+            .paths(facts::GLOBS)?
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        let django = django_settings(cx)?;
+        let mut inventory = Inventory::default();
+        express::read(&facts, &paths, &mut inventory);
+        nextjs::read(&facts, &mut inventory);
+        nestjs::read(&facts, &names, &mut inventory);
+        python::read(&facts, &mut inventory);
+        django::read(&facts, &django, &mut inventory);
+        inventory.routes.retain(|r| !ignored(&r.file));
+        inventory.dynamic.retain(|d| !ignored(&d.file));
+        inventory
+            .routes
+            .sort_by(|a, b| (&a.file, a.line, &a.method).cmp(&(&b.file, b.line, &b.method)));
+        cx.log(
+            Level::Info,
+            &format!(
+                "{} routes ({}), {} files parsed",
+                inventory.routes.len(),
+                inventory.frameworks.join(", "),
+                answer.files.len()
+            ),
+        );
+        judge::judge(cx, &inventory.routes, &names);
+        for d in &inventory.dynamic {
+            cx.report(
+                Finding::new(
+                    &rules::DYNAMIC,
+                    format!(
+                        "{} routes are registered at run time here: the check cannot see their paths or guards",
+                        d.framework
+                    ),
+                )
+                .at_line(d.file.clone(), d.line)
+                .evidence(d.code.clone())
+                .fingerprint(d.code.clone()),
+            );
+        }
+        role_model(cx, &inventory, &names);
+        unread_frameworks(cx, &inventory)?;
+        partial_parses(cx, &answer, &inventory);
+        hardening::run(cx, &facts)?;
+        if inventory.routes.is_empty() && inventory.dynamic.is_empty() {
+            for rule in [
+                &rules::UNAUTHENTICATED,
+                &rules::UNPRIVILEGED_ADMIN,
+                &rules::NO_ROLE_MODEL,
+                &rules::RATE_LIMIT,
+                &rules::AUDIT_LOG,
+            ] {
+                cx.not_applicable(rule, "no HTTP routes found");
+            }
+        }
+        Ok(())
+    }
+}
+
+shipready_sdk::export!(Rbac);
+
+/// Vendored and generated code is not the application's routes.
+fn ignored(path: &str) -> bool {
+    path.split('/').any(|part| {
+        matches!(
+            part,
+            "node_modules"
+                | "vendor"
+                | "dist"
+                | "build"
+                | ".next"
+                | ".venv"
+                | "venv"
+                | "site-packages"
+        )
+    })
+}
+
+/// DRF's default permission classes and Django's login-required
+/// middleware, from the settings modules.
+fn django_settings(cx: &Cx<'_>) -> Result<django::Settings> {
+    let mut settings = django::Settings::default();
+    let patterns = [
+        Pattern::new(0, r"DEFAULT_PERMISSION_CLASSES"),
+        Pattern::new(1, r"LoginRequiredMiddleware"),
+    ];
+    let hits = cx.search(&patterns, &["*settings*.py", "**/settings/*.py"])?;
+    for hit in &hits.hits {
+        if hit.pattern == 1 {
+            settings.login_required_middleware = true;
+            continue;
+        }
+        // The value may span lines: read up to the closing bracket.
+        let text = cx.read_utf8(&hit.path).unwrap_or_default();
+        let start: usize = text
+            .lines()
+            .take(hit.line as usize - 1)
+            .map(|l| l.len() + 1)
+            .sum();
+        let rest = &text[start.min(text.len())..];
+        let end = rest.find([']', ')']).unwrap_or(rest.len());
+        settings.default_permissions = django::class_names(&rest[..end]);
+    }
+    Ok(settings)
+}
+
+/// Signed-in users and not one role check anywhere.
+fn role_model(cx: &mut Cx<'_>, inventory: &Inventory, names: &GuardNames) {
+    let protections: Vec<judge::Protection> = inventory
+        .routes
+        .iter()
+        .map(|r| judge::protection(r, names))
+        .collect();
+    let authenticated = protections.iter().filter(|p| p.auth).count();
+    if authenticated >= 2 && !protections.iter().any(|p| p.role) {
+        cx.report(
+            Finding::new(
+                &rules::NO_ROLE_MODEL,
+                format!(
+                    "{authenticated} routes require a signed-in user and none checks a role or permission"
+                ),
+            )
+            .evidence(format!("{} routes, {} authenticated, 0 role-checked", inventory.routes.len(), authenticated)),
+        );
+    }
+}
+
+/// Route files of frameworks the check does not read yet.
+fn unread_frameworks(cx: &mut Cx<'_>, inventory: &Inventory) -> Result<()> {
+    const FRAMEWORKS: &[(&str, &str, &[&str])] = &[
+        (
+            "Rails",
+            r"^\s*(resources?|get|post|put|patch|delete|namespace|scope|root|match)\b",
+            &["config/routes.rb", "**/config/routes.rb"],
+        ),
+        (
+            "Go (net/http, chi, gin, echo)",
+            r#"\.(GET|POST|PUT|PATCH|DELETE|Get|Post|Put|Patch|Delete|HandleFunc|Handle)\(\s*""#,
+            &["*.go"],
+        ),
+        (
+            "Spring",
+            r"@(RestController|Controller|RequestMapping|GetMapping|PostMapping)\b",
+            &["*.java", "*.kt"],
+        ),
+        (
+            "Fastify or Koa",
+            r#"\b(fastify|koaRouter|server)\.(get|post|put|patch|delete|route)\(\s*['"`/{]|new (KoaRouter|Router)\(\)"#,
+            &["*.js", "*.ts", "*.mjs", "*.cjs"],
+        ),
+    ];
+    let patterns: Vec<Pattern> = FRAMEWORKS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, re, _))| Pattern::new(i as u32, *re))
+        .collect();
+    let globs: Vec<&str> = FRAMEWORKS
+        .iter()
+        .flat_map(|(_, _, g)| g.iter().copied())
+        .collect();
+    let hits = cx.search(&patterns, &globs)?;
+    for (i, (framework, _, globs)) in FRAMEWORKS.iter().enumerate() {
+        let files: BTreeSet<&str> = hits
+            .hits
+            .iter()
+            .filter(|h| h.pattern == i as u32 && !ignored(&h.path))
+            .filter(|h| {
+                globs.iter().any(|g| {
+                    h.path
+                        .ends_with(g.trim_start_matches("**/").trim_start_matches('*'))
+                })
+            })
+            .filter(|h| !inventory.routes.iter().any(|r| r.file == h.path))
+            .map(|h| h.path.as_str())
+            .collect();
+        let Some(first) = files.first() else { continue };
+        let listed: Vec<&str> = files.iter().take(5).copied().collect();
+        cx.report(
+            Finding::new(
+                &rules::NOT_ANALYSED,
+                format!(
+                    "{framework} routes are not read by this check yet ({} files): they are not known to be protected",
+                    files.len()
+                ),
+            )
+            .at_file(first.to_string())
+            .evidence(listed.join(", "))
+            .fingerprint(framework.to_string()),
+        );
+    }
+    Ok(())
+}
+
+/// Files that hold routes, or look like they do, and did not parse
+/// cleanly: their routes come from a partial tree.
+fn partial_parses(cx: &mut Cx<'_>, answer: &Answer, inventory: &Inventory) {
+    for file in &answer.files {
+        if file.syntax.errors == 0 || ignored(&file.path) {
+            continue;
+        }
+        let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+        let routing = inventory.routes.iter().any(|r| r.file == file.path)
+            || [
+                "urls.py",
+                "routes",
+                "router",
+                "controller",
+                "views",
+                "route.",
+            ]
+            .iter()
+            .any(|w| name.contains(w));
+        if !routing {
+            continue;
+        }
+        let line = file.syntax.first_error.map_or(1, |s| s.start_line);
+        cx.report(
+            Finding::new(
+                &rules::NOT_ANALYSED,
+                format!(
+                    "{} has {} syntax error(s) from line {line}: routes after it may be missing from the inventory",
+                    file.path, file.syntax.errors
+                ),
+            )
+            .at_line(file.path.clone(), line)
+            .fingerprint(format!("parse {}", file.path)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

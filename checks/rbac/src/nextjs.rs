@@ -1,0 +1,143 @@
+//! Next.js route handlers (`app/**/route.ts`, one exported function per
+//! method) and API routes (`pages/api/**`, any method).
+//!
+//! The path comes from the file's place under `app/` or `pages/`, route
+//! groups `(name)` left out. Guards are the checks inside the handler
+//! (`await auth()`, `getServerSession`, a configured guard) and
+//! `middleware.ts`, for the paths its `matcher` covers.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::facts::{Facts, Shape};
+use crate::judge::{BODY_AUTH, BODY_ROLE};
+use crate::routes::{Inventory, Route};
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+static ROUTE_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:.*/)?(?:src/)?(app|pages)/(.*?)(?:/?(route|index))?\.(?:ts|tsx|js|jsx|mjs)$")
+        .expect("valid")
+});
+static MATCHER_STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"['"`](/[^'"`]*)['"`]"#).expect("valid"));
+
+/// `middleware.ts`: the paths it runs for (every path when it has no
+/// matcher) and the guard it amounts to.
+struct Middleware {
+    file: String,
+    prefixes: Option<Vec<String>>,
+    guard: Option<String>,
+}
+
+pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
+    let middleware = middleware(facts);
+    let mut seen = false;
+    for path in facts.paths() {
+        let Some(caps) = ROUTE_FILE.captures(path) else {
+            continue;
+        };
+        let dir = &caps[1];
+        let rest = &caps[2];
+        let app_router = dir == "app" && caps.get(3).is_some_and(|m| m.as_str() == "route");
+        let api_route = dir == "pages" && (rest == "api" || rest.starts_with("api/"));
+        if !app_router && !api_route {
+            continue;
+        }
+        let url: String = rest
+            .split('/')
+            .filter(|s| !(s.is_empty() || (s.starts_with('(') && s.ends_with(')'))))
+            .fold(String::new(), |acc, s| format!("{acc}/{s}"));
+        let url = if url.is_empty() { "/".to_string() } else { url };
+        let items = facts.in_file(path);
+        let handlers: Vec<(String, u32, &str)> = if app_router {
+            items
+                .iter()
+                .filter(|i| i.shape == Shape::Export && METHODS.contains(&i.text("name")))
+                .map(|i| (i.text("name").to_string(), i.line(), i.node.text.as_str()))
+                .collect()
+        } else {
+            items
+                .iter()
+                .find(|i| i.shape == Shape::Function || i.shape == Shape::Binding)
+                .map(|i| ("ANY".to_string(), i.line(), i.node.text.as_str()))
+                .into_iter()
+                .collect()
+        };
+        for (method, line, text) in handlers {
+            seen = true;
+            let mut guards = Vec::new();
+            if let Some(m) = middleware.as_ref().filter(|m| m.covers(&url)) {
+                guards.extend(m.guard.clone());
+            }
+            out.routes.push(Route {
+                framework: "Next.js",
+                method,
+                path: url.clone(),
+                file: path.to_string(),
+                line,
+                guards,
+                handler: text.to_string(),
+            });
+        }
+    }
+    if seen {
+        out.saw("Next.js");
+    }
+}
+
+impl Middleware {
+    fn covers(&self, url: &str) -> bool {
+        match &self.prefixes {
+            None => true,
+            Some(prefixes) => prefixes
+                .iter()
+                .any(|p| url == p || url.starts_with(&format!("{}/", p.trim_end_matches('/')))),
+        }
+    }
+}
+
+fn middleware(facts: &Facts<'_>) -> Option<Middleware> {
+    let file = facts
+        .paths()
+        .find(|p| {
+            let name = p.strip_prefix("src/").unwrap_or(p);
+            name.starts_with("middleware.") && !name.contains('/')
+        })?
+        .to_string();
+    let items = facts.in_file(&file);
+    let body: String = items
+        .iter()
+        .filter(|i| i.shape == Shape::Export)
+        .map(|i| i.node.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let prefixes = items
+        .iter()
+        .find(|i| i.shape == Shape::Export && i.text("name") == "config")
+        .map(|config| {
+            MATCHER_STRING
+                .captures_iter(&config.node.text)
+                .map(|c| {
+                    let pattern = &c[1];
+                    let end = pattern.find([':', '(', '*']).unwrap_or(pattern.len());
+                    pattern[..end].trim_end_matches('/').to_string()
+                })
+                .collect()
+        });
+    let auth = BODY_AUTH.is_match(&body) || body.contains("withAuth") || body.contains("token");
+    let guard = if auth && BODY_ROLE.is_match(&body) {
+        Some(format!("{file} (requires an admin role)"))
+    } else if auth {
+        Some(format!("{file} (requires a session)"))
+    } else {
+        None
+    };
+    Some(Middleware {
+        file,
+        prefixes,
+        guard,
+    })
+    .filter(|m| !m.file.is_empty())
+}

@@ -1,0 +1,152 @@
+//! The built-in `rbac` check through the real host: every fixture app's
+//! findings are the ones its markers expect, the JSON report carries the
+//! route inventory, and the access-control item never passes on routes
+//! the check cannot read.
+
+use shipready_tests::{TempRepo, files_under};
+
+use crate::{check_json, item};
+
+/// Stacks whose routes are not read yet: only the authentication
+/// mistakes are compared there.
+const ROUTES_NOT_READ: &[&str] = &["gin", "rails", "spring"];
+const ROUTE_RULES: &[&str] = &[
+    "rbac/unauthenticated-route",
+    "rbac/unprivileged-admin-route",
+    "rbac/auth-rate-limit-missing",
+    "rbac/audit-log-missing",
+    "rbac/dynamic-route",
+    "rbac/not-analysed",
+];
+
+fn app(stack: &str) -> TempRepo {
+    TempRepo::copy_of(&shipready_tests::fixture("rbac").join(stack)).file(
+        "shipready.toml",
+        "[checks.rbac]\nsettings = { auth_guards = [\"requireAuth\", \"ensureLoggedIn\", \"require_login\"], role_guards = [\"requireRole\", \"require_admin\", \"roles_required\"] }\n",
+    )
+}
+
+fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for entry in files_under(repo.path()) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            if let Some((_, rules)) = line.split_once("expect: ") {
+                let rel = entry
+                    .strip_prefix(repo.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                for rule in rules.split(',') {
+                    out.push((rel.clone(), i as u64 + 1, rule.trim().to_string()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_marked_finding_of_every_fixture_app_is_found_through_the_host() {
+    let fixtures = shipready_tests::fixture("rbac");
+    let mut stacks: Vec<String> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    stacks.sort();
+    assert_eq!(stacks.len(), 9, "{stacks:?}");
+    for stack in &stacks {
+        let repo = app(stack);
+        let (run, report) = check_json(repo.path(), &["--only", "rbac"]);
+        assert_eq!(run.code, 1, "{stack}: {}", run.stderr);
+        let partial = ROUTES_NOT_READ.contains(&stack.as_str());
+        let keep = |rule: &str| rule != "rbac/route" && !(partial && ROUTE_RULES.contains(&rule));
+        let findings = report["findings"].as_array().unwrap();
+        let mut found: Vec<(String, u64, String)> = findings
+            .iter()
+            .filter(|f| keep(f["rule"].as_str().unwrap()))
+            .map(|f| {
+                (
+                    f["location"]["path"].as_str().unwrap().to_string(),
+                    f["location"]["span"]["start-line"].as_u64().unwrap_or(0),
+                    f["rule"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        let expected: Vec<_> = marked(&repo)
+            .into_iter()
+            .filter(|(_, _, r)| keep(r))
+            .collect();
+        assert_eq!(found, expected, "{stack}");
+        assert_eq!(
+            item(&report, "access.routes-authenticated")["status"],
+            "fail",
+            "{stack}"
+        );
+        let routes = findings
+            .iter()
+            .filter(|f| f["rule"] == "rbac/route")
+            .count();
+        if partial {
+            assert!(
+                findings.iter().any(|f| f["rule"] == "rbac/not-analysed"),
+                "{stack}"
+            );
+        } else {
+            assert!(routes >= 10, "{stack}: the inventory has {routes} routes");
+        }
+    }
+}
+
+#[test]
+fn a_well_guarded_app_passes_and_its_inventory_is_in_the_json_report() {
+    let repo = TempRepo::new().file(
+        "server.js",
+        "const express = require('express');\nconst rateLimit = require('express-rate-limit');\nconst app = express();\n\
+         app.get('/healthz', (req, res) => res.json({ ok: true }));\n\
+         app.post('/login', rateLimit({ max: 5 }), login);\n\
+         app.use(requireAuth);\n\
+         app.get('/projects', list);\n\
+         app.delete('/admin/projects/:id', requireRole('admin'), remove);\n",
+    );
+    let (run, report) = check_json(repo.path(), &["--only", "rbac"]);
+    assert_eq!(run.code, 0, "{}\n{report:#}", run.stderr);
+    assert_eq!(
+        item(&report, "access.routes-authenticated")["status"],
+        "pass"
+    );
+    let inventory: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "rbac/route")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inventory,
+        vec![
+            "GET /healthz (Express): public by design; no guard",
+            "POST /login (Express): public by design; guards: rateLimit({ max: 5 })",
+            "GET /projects (Express): authenticated; guards: requireAuth",
+            "DELETE /admin/projects/:id (Express): role-checked; guards: requireAuth, requireRole('admin')",
+        ]
+    );
+}
+
+#[test]
+fn a_repository_with_routes_the_check_cannot_read_does_not_pass() {
+    let repo = TempRepo::new()
+        .file("go.mod", "module example.com/app\n")
+        .file(
+            "main.go",
+            "package main\n\nfunc main() {\n\tr.GET(\"/reports/:id\", getReport)\n}\n",
+        );
+    let (run, report) = check_json(repo.path(), &["--only", "rbac"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let status = &item(&report, "access.routes-authenticated")["status"];
+    assert_eq!(status, "warn", "{report:#}");
+}
