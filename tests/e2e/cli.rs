@@ -58,7 +58,7 @@ fn unknown_check_names_and_capabilities_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains(
-            "--only nope: no such check (available: delivery, http, migrations, org-scope, secrets, tls)"
+            "--only nope: no such check (available: delivery, http, migrations, org-scope, rbac, secrets, tls)"
         ),
         "{}",
         run.stderr
@@ -80,7 +80,10 @@ fn only_and_skip_select_checks() {
     let repo = fixture_repo();
     let (_, report) = crate::check_json(
         &repo,
-        &["--skip", "delivery,http,migrations,org-scope,secrets,tls"],
+        &[
+            "--skip",
+            "delivery,http,migrations,org-scope,rbac,secrets,tls",
+        ],
     );
     assert!(report["checks"].as_array().unwrap().is_empty());
     assert_eq!(crate::item(&report, "delivery.ci")["status"], "not-run");

@@ -129,7 +129,10 @@ fn the_config_excludes_paths_overrides_severity_and_disables_checks() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["http", "migrations", "org-scope", "secrets", "tls"]);
+    assert_eq!(
+        ids,
+        ["http", "migrations", "org-scope", "rbac", "secrets", "tls"]
+    );
 }
 
 #[test]

@@ -156,6 +156,12 @@ impl Finding {
         self.suppressed.is_none() && !self.baselined && !self.outside_diff
     }
 
+    /// An `info` finding is a note (an inventory entry, what was not
+    /// analysed): it is in the report, never an annotation or an alert.
+    pub fn is_note(&self) -> bool {
+        self.severity == Severity::Info
+    }
+
     /// `suppressed: <reason>` or `baselined`, for findings that do not count.
     pub fn not_counted_because(&self) -> Option<String> {
         match (&self.suppressed, self.baselined) {

@@ -34,7 +34,11 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let mut shown = [0usize; 3];
     let mut hidden = 0usize;
-    for f in report.findings.iter().filter(|f| f.counts()) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.counts() && !f.is_note())
+    {
         let cmd = command(f.severity);
         let slot = match cmd {
             "error" => 0,

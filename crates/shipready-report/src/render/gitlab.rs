@@ -19,7 +19,7 @@ pub fn render(report: &Report) -> String {
     let issues: Vec<Value> = report
         .findings
         .iter()
-        .filter(|f| f.counts())
+        .filter(|f| f.counts() && !f.is_note())
         .map(|f| {
             let (path, line) = match &f.location {
                 Some(Location::File { path, span, .. }) => {

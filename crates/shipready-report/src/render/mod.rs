@@ -43,3 +43,33 @@ pub fn render(report: &Report, format: Format, style: Style) -> String {
 
 #[cfg(test)]
 pub(crate) mod sample;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+
+    /// Notes (info findings: the route inventory, what was not analysed)
+    /// are in the report and the JSON, never annotations or alerts.
+    #[test]
+    fn notes_are_reported_but_never_annotations_or_alerts() {
+        let mut report = sample::report();
+        let mut note = report.findings[0].clone();
+        note.severity = Severity::Info;
+        note.rule = "rbac/route".into();
+        note.message = "GET /healthz (Express): public by design; no guard".into();
+        report.findings.push(note);
+        let style = Style {
+            color: false,
+            width: Some(200),
+        };
+        let table = render(&report, Format::Table, style);
+        let notes = table.find("Notes (1)").expect("a notes section");
+        assert!(table[notes..].contains("GET /healthz (Express)"), "{table}");
+        assert!(render(&report, Format::Json, style).contains("GET /healthz (Express)"));
+        for format in [Format::Sarif, Format::Github, Format::Gitlab] {
+            let out = render(&report, format, style);
+            assert!(!out.contains("GET /healthz"), "{format:?}: {out}");
+        }
+    }
+}

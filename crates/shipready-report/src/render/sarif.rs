@@ -81,6 +81,7 @@ pub fn render(report: &Report) -> String {
     let results: Vec<Value> = report
         .findings
         .iter()
+        .filter(|f| !f.is_note())
         .take(MAX_RESULTS)
         .map(|f| {
             let (path, region) = match &f.location {

@@ -4,7 +4,7 @@
 
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, LineStyle, Table, TableStyle};
 
-use crate::model::{Area, CheckSource, ItemStatus, Report, RunStatus, Severity};
+use crate::model::{Area, CheckSource, Finding, ItemStatus, Report, RunStatus, Severity};
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,34 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// One row per finding: severity, rule, where, what and how to fix.
+fn findings_table(findings: &[&Finding], style: Style) -> String {
+    let mut table = new_table(
+        style,
+        &["Severity", "Rule", "Where", "What and how to fix"],
+        true,
+    );
+    for f in findings {
+        let mut what = match f.not_counted_because() {
+            Some(why) => format!("({why}) {}", f.message),
+            None => f.message.clone(),
+        };
+        if let Some(e) = &f.evidence {
+            what.push_str(&format!("\nevidence: {e}"));
+        }
+        if let Some(r) = &f.remediation {
+            what.push_str(&format!("\nfix: {r}"));
+        }
+        table.add_row(vec![
+            severity_cell(f.severity, style),
+            Cell::new(&f.rule),
+            Cell::new(f.location.as_ref().map_or("-".to_string(), |l| l.display())),
+            Cell::new(what),
+        ]);
+    }
+    format!("{table}\n")
+}
+
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     let target = match (&report.target.path, report.target.urls.is_empty()) {
@@ -144,33 +172,18 @@ pub fn render(report: &Report, style: Style) -> String {
     out.push_str(&items.to_string());
     out.push('\n');
 
-    if !report.findings.is_empty() {
-        out.push_str(&format!("\nFindings ({})\n", report.findings.len()));
-        let mut findings = new_table(
-            style,
-            &["Severity", "Rule", "Where", "What and how to fix"],
-            true,
-        );
-        for f in &report.findings {
-            let mut what = match f.not_counted_because() {
-                Some(why) => format!("({why}) {}", f.message),
-                None => f.message.clone(),
-            };
-            if let Some(e) = &f.evidence {
-                what.push_str(&format!("\nevidence: {e}"));
-            }
-            if let Some(r) = &f.remediation {
-                what.push_str(&format!("\nfix: {r}"));
-            }
-            findings.add_row(vec![
-                severity_cell(f.severity, style),
-                Cell::new(&f.rule),
-                Cell::new(f.location.as_ref().map_or("-".to_string(), |l| l.display())),
-                Cell::new(what),
-            ]);
-        }
-        out.push_str(&findings.to_string());
-        out.push('\n');
+    let (notes, findings): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(|f| f.is_note());
+    if !findings.is_empty() {
+        out.push_str(&format!("\nFindings ({})\n", findings.len()));
+        out.push_str(&findings_table(&findings, style));
+    }
+    if !notes.is_empty() {
+        out.push_str(&format!(
+            "\nNotes ({}): inventories and what was not analysed\n",
+            notes.len()
+        ));
+        out.push_str(&findings_table(&notes, style));
     }
 
     out.push('\n');
