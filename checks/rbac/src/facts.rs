@@ -11,7 +11,8 @@ use shipready_sdk::syntax::{Answer, Capture, Language, QuerySpec};
 
 /// Source files the check parses.
 pub const GLOBS: &[&str] = &[
-    "*.py", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts",
+    "*.py", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts", "*.rb", "*.go",
+    "*.java",
 ];
 
 /// What a pattern picks out.
@@ -40,6 +41,11 @@ pub enum Shape {
     JsClass,
     /// `export function GET` / `export const GET =`: `@name`.
     Export,
+    /// A Ruby module: `@name`.
+    Module,
+    /// A Ruby `private` or `protected` line: the methods after it are not
+    /// actions.
+    Private,
 }
 
 const PYTHON: &[(Shape, &str)] = &[
@@ -106,20 +112,61 @@ const SCRIPT: &[(Shape, &str)] = &[
     ),
 ];
 
+const RUBY: &[(Shape, &str)] = &[
+    (
+        Shape::Call,
+        r#"(call method: (identifier) @method arguments: (argument_list)? @args block: (_)? @block (#match? @method "^(resources|resource|namespace|scope|get|post|put|patch|delete|match|root|member|collection|devise_for|authenticate|authenticated|draw|before_action|skip_before_action|prepend_before_action|append_before_action|before_filter|skip_before_filter|http_basic_authenticate_with|rate_limit|each|each_with_index|map|times)$")) @item"#,
+    ),
+    (
+        Shape::Class,
+        "(class name: (_) @name superclass: (superclass (_) @bases)?) @item",
+    ),
+    (Shape::Module, "(module name: (_) @name) @item"),
+    (Shape::Function, "(method name: (_) @name) @item"),
+    (
+        Shape::Private,
+        r#"((identifier) @item (#any-of? @item "private" "protected"))"#,
+    ),
+];
+
+const GO: &[(Shape, &str)] = &[
+    (
+        Shape::Call,
+        r#"(call_expression function: (selector_expression operand: (_) @object field: (field_identifier) @method) arguments: (argument_list) @args (#match? @method "^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Handle|HandleFunc|Group|Use|Get|Post|Put|Patch|Delete|Route|With|Add|Match)$")) @item"#,
+    ),
+    (
+        Shape::Binding,
+        "(short_var_declaration left: (expression_list . (identifier) @name) right: (expression_list . (_) @value)) @item",
+    ),
+    (
+        Shape::Function,
+        "[(function_declaration name: (identifier) @name) (method_declaration name: (field_identifier) @name)] @item",
+    ),
+];
+
+const JAVA: &[(Shape, &str)] = &[
+    (
+        Shape::Class,
+        "(class_declaration (modifiers)? @bases name: (identifier) @name) @item",
+    ),
+    (
+        Shape::Method,
+        "(method_declaration (modifiers)? @mods name: (identifier) @name) @item",
+    ),
+];
+
 fn patterns(language: Language) -> &'static [(Shape, &'static str)] {
     match language {
         Language::Python => PYTHON,
-        _ => SCRIPT,
+        Language::Ruby => RUBY,
+        Language::Go => GO,
+        Language::Java => JAVA,
+        Language::JavaScript | Language::TypeScript | Language::Tsx => SCRIPT,
     }
 }
 
-/// The languages the check reads.
-const LANGUAGES: [Language; 4] = [
-    Language::Python,
-    Language::JavaScript,
-    Language::TypeScript,
-    Language::Tsx,
-];
+/// The languages the check reads: all the host parses.
+const LANGUAGES: [Language; 7] = Language::ALL;
 
 /// One query per language, its patterns in the order of [`patterns`].
 pub fn queries() -> Vec<QuerySpec> {
@@ -223,10 +270,18 @@ impl<'a> Facts<'a> {
             (i.shape == Shape::Function || i.shape == Shape::Method || i.shape == Shape::Binding)
                 && i.text("name") == name
         };
+        let ext = |p: &str| {
+            p.rsplit('.')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('x')
+                .to_string()
+        };
+        let family = ext(near);
         self.in_file(near)
             .iter()
             .find(is)
-            .or_else(|| self.items.iter().find(is))
+            .or_else(|| self.items.iter().find(|i| is(i) && ext(i.path) == family))
     }
 }
 

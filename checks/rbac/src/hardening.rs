@@ -114,6 +114,9 @@ static SESSION_CONTEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)cookie|session").expect("valid"));
 static STRONG_HASH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)bcrypt|scrypt|argon|pbkdf|hmac").expect("valid"));
+static FAST_HASH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(md5|sha-?1|sha-?256|sha-?512|sum256|sum512|sum224)\b").expect("valid")
+});
 static EXEMPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"csrf_exempt|csrf\.exempt|skip_forgery_protection|verify_authenticity_token")
         .expect("valid")
@@ -148,16 +151,15 @@ pub fn run(cx: &mut Cx<'_>, facts: &Facts<'_>) -> Result<()> {
             let line = hit.line_text.trim();
             let evidence: String = line.chars().take(200).collect();
             let finding = match kind {
-                Kind::WeakHash if !STRONG_HASH.is_match(line) && !comment(line) => Finding::new(
-                    &rules::WEAK_HASH,
-                    format!(
-                        "a password is hashed with a fast hash (`{}`)",
-                        hit.groups
-                            .first()
-                            .filter(|g| !g.is_empty())
-                            .map_or(hit.matched.as_str(), |g| g.as_str())
-                    ),
-                ),
+                Kind::WeakHash if !STRONG_HASH.is_match(line) && !comment(line) => {
+                    let algorithm = FAST_HASH.find(line).map_or("a fast hash", |m| m.as_str());
+                    Finding::new(
+                        &rules::WEAK_HASH,
+                        format!(
+                            "a password is hashed with {algorithm}, a fast hash with no work factor"
+                        ),
+                    )
+                }
                 Kind::Csrf if !comment(line) => {
                     if EXEMPTION.is_match(line)
                         && exempts_verified_handler(cx, facts, path, hit.line, &mut text_of)

@@ -20,7 +20,7 @@ static PUBLIC_PATH: LazyLock<Regex> = LazyLock::new(|| {
         | (^|/)(health|healthz|healthcheck|livez|readyz|ready|ping|up|status)/?$
         | (^|/)(login|logout|signin|sign_in|sign-in|signup|sign_up|sign-up|register|session|sessions|token|callback)(/|$)
         | (forgot|reset)[-_]?password | password[-_/]?(reset|forgot|new)
-        | (^|/)reset(/|$)
+        | (^|/)reset(/|$) | (^|/)passwords?/?$
         | (^|/)(public|docs|pricing|landing|about|terms|privacy)(/|$)
         | \[\.\.\.nextauth\]
         | (^|/)\.well-known/",
@@ -60,7 +60,7 @@ static CREDENTIAL_PATH: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)
         (^|/)(login|signin|sign_in|sign-in|session|sessions|token)(/|$)
         | (forgot|reset)[-_]?password | password[-_/]?(reset|forgot)
-        | (^|/)reset(/|$) | \[\.\.\.nextauth\]",
+        | (^|/)reset(/|$) | (^|/)passwords?/?$ | \[\.\.\.nextauth\]",
     )
     .expect("valid")
 });

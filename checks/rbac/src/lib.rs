@@ -32,6 +32,7 @@ mod judge;
 mod nestjs;
 mod nextjs;
 mod python;
+mod rails;
 mod routes;
 pub mod rules;
 
@@ -78,6 +79,7 @@ impl Check for Rbac {
         nestjs::read(&facts, &names, &mut inventory);
         python::read(&facts, &mut inventory);
         django::read(&facts, &django, &mut inventory);
+        rails::read(&facts, &rack_attack(cx)?, &mut inventory);
         inventory.routes.retain(|r| !ignored(&r.file));
         inventory.dynamic.retain(|d| !ignored(&d.file));
         inventory
@@ -171,6 +173,16 @@ fn django_settings(cx: &Cx<'_>) -> Result<django::Settings> {
         settings.default_permissions = django::class_names(&rest[..end]);
     }
     Ok(settings)
+}
+
+/// Rack::Attack throttles, from the files that configure them.
+fn rack_attack(cx: &Cx<'_>) -> Result<Vec<(String, Option<Vec<String>>)>> {
+    let hits = cx.search(&[Pattern::new(0, r"Rack::Attack")], &["*.rb"])?;
+    let files: BTreeSet<&str> = hits.hits.iter().map(|h| h.path.as_str()).collect();
+    Ok(files
+        .into_iter()
+        .flat_map(|f| rails::rack_attack(&cx.read_utf8(f).unwrap_or_default()))
+        .collect())
 }
 
 /// Signed-in users and not one role check anywhere.
