@@ -99,7 +99,7 @@ pub fn protection(route: &Route, names: &GuardNames) -> Protection {
                 p.auth = true;
             }
             GuardKind::Auth => p.auth = true,
-            GuardKind::Other => {}
+            GuardKind::Public | GuardKind::Other => {}
         }
     }
     let body = &code_only(&route.handler, python(route));

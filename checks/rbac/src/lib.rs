@@ -27,6 +27,7 @@
 mod django;
 mod express;
 mod facts;
+mod go;
 mod hardening;
 mod judge;
 mod nestjs;
@@ -35,6 +36,7 @@ mod python;
 mod rails;
 mod routes;
 pub mod rules;
+mod spring;
 
 use std::collections::BTreeSet;
 
@@ -80,6 +82,15 @@ impl Check for Rbac {
         python::read(&facts, &mut inventory);
         django::read(&facts, &django, &mut inventory);
         rails::read(&facts, &rack_attack(cx)?, &mut inventory);
+        go::read(&facts, &mut inventory);
+        let spring_security = !cx
+            .search(
+                &[Pattern::new(0, "spring-boot-starter-security")],
+                &["pom.xml", "build.gradle", "build.gradle.kts"],
+            )?
+            .hits
+            .is_empty();
+        spring::read(&facts, spring_security, &mut inventory);
         inventory.routes.retain(|r| !ignored(&r.file));
         inventory.dynamic.retain(|d| !ignored(&d.file));
         inventory
@@ -206,28 +217,19 @@ fn role_model(cx: &mut Cx<'_>, inventory: &Inventory, names: &GuardNames) {
     }
 }
 
-/// Route files of frameworks the check does not read yet.
+/// Route files of frameworks the check does not read yet (Fastify, Koa,
+/// hapi, Kotlin): never counted as protected.
 fn unread_frameworks(cx: &mut Cx<'_>, inventory: &Inventory) -> Result<()> {
     const FRAMEWORKS: &[(&str, &str, &[&str])] = &[
         (
-            "Rails",
-            r"^\s*(resources?|get|post|put|patch|delete|namespace|scope|root|match)\b",
-            &["config/routes.rb", "**/config/routes.rb"],
-        ),
-        (
-            "Go (net/http, chi, gin, echo)",
-            r#"\.(GET|POST|PUT|PATCH|DELETE|Get|Post|Put|Patch|Delete|HandleFunc|Handle)\(\s*""#,
-            &["*.go"],
-        ),
-        (
-            "Spring",
-            r"@(RestController|Controller|RequestMapping|GetMapping|PostMapping)\b",
-            &["*.java", "*.kt"],
-        ),
-        (
-            "Fastify or Koa",
+            "Fastify, Koa or hapi",
             r#"\b(fastify|koaRouter|server)\.(get|post|put|patch|delete|route)\(\s*['"`/{]|new (KoaRouter|Router)\(\)"#,
             &["*.js", "*.ts", "*.mjs", "*.cjs"],
+        ),
+        (
+            "Spring (Kotlin)",
+            r"@(RestController|Controller|RequestMapping|GetMapping|PostMapping)\b",
+            &["*.kt"],
         ),
     ];
     let patterns: Vec<Pattern> = FRAMEWORKS

@@ -123,7 +123,8 @@ pub fn read(facts: &Facts<'_>, names: &GuardNames, out: &mut Inventory) {
                     file: path.to_string(),
                     line: facts_line(items, route).unwrap_or(method.line()),
                     guards,
-                    handler: method.node.text.clone(),
+                    handler: method.node.text[(method_name_start - method.start()) as usize..]
+                        .to_string(),
                 });
             }
         }

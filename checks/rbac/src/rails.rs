@@ -274,25 +274,19 @@ fn enter(scope: &mut Scope, call: &Item<'_>) {
                 scope.resource = Some((qualified(&scope.module, &controller), plural_resource));
             }
         }
-        "member" => {
+        // Inside `resources :projects do`, routes sit under
+        // `/projects/:project_id`; `member` makes it `/projects/:id`,
+        // `collection` makes it `/projects`.
+        method @ ("member" | "collection") => {
             if let Some((_, plural_resource)) = &mut scope.resource {
-                if *plural_resource {
-                    // `/projects/:project_id` becomes `/projects/:id`.
-                    if let Some((head, _)) = scope.path.rsplit_once('/') {
-                        scope.path = format!("{head}/:id");
-                    }
+                let nested = std::mem::replace(plural_resource, false);
+                if let Some((head, _)) = scope.path.rsplit_once('/').filter(|_| nested) {
+                    scope.path = if method == "member" {
+                        format!("{head}/:id")
+                    } else {
+                        head.to_string()
+                    };
                 }
-                *plural_resource = false;
-            }
-        }
-        "collection" => {
-            if let Some((_, plural_resource)) = &mut scope.resource {
-                if *plural_resource {
-                    if let Some((head, _)) = scope.path.rsplit_once('/') {
-                        scope.path = head.to_string();
-                    }
-                }
-                *plural_resource = false;
             }
         }
         "authenticate" | "authenticated" => {
@@ -512,7 +506,7 @@ impl<'f, 'a> Controllers<'f, 'a> {
         let mut seen = BTreeSet::new();
         while let Some(file) = current.filter(|f| seen.insert(*f)) {
             let items = self.facts.in_file(file);
-            let Some(class) = items.iter().filter(|i| i.shape == Shape::Class).last() else {
+            let Some(class) = items.iter().rfind(|i| i.shape == Shape::Class) else {
                 break;
             };
             if handler.is_empty() {

@@ -60,6 +60,9 @@ impl Inventory {
 /// What a guard does, judged by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GuardKind {
+    /// Declares the route public (`@Public()`, `AllowAny`, `permitAll()`):
+    /// shown in the inventory, protects nothing.
+    Public,
     RateLimit,
     Role,
     Auth,
@@ -88,9 +91,13 @@ static AUTH: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid")
 });
+static DECLARED_PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)AllowAny|^@?Public\(|permitAll|AllowAnonymous|login_not_required")
+        .expect("valid")
+});
 static NOT_A_GUARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)optional|get_db|AllowAny|Public\b|csrf|^(session|cookieSession|cookieParser|cors|helmet|morgan|compression|bodyParser|express\.\w+)\(",
+        r"(?i)optional|get_db|csrf|^(session|cookieSession|cookieParser|cors|helmet|morgan|compression|bodyParser|express\.\w+)\(",
     )
     .expect("valid")
 });
@@ -104,7 +111,9 @@ impl GuardNames {
                     .any(|w| w == n)
             })
         };
-        if RATE_LIMIT.is_match(guard) {
+        if DECLARED_PUBLIC.is_match(guard) {
+            GuardKind::Public
+        } else if RATE_LIMIT.is_match(guard) {
             GuardKind::RateLimit
         } else if named(&self.role) {
             GuardKind::Role
@@ -146,6 +155,8 @@ mod tests {
             ("Depends(get_db)", GuardKind::Other),
             ("optionalUser", GuardKind::Other),
             ("express.json()", GuardKind::Other),
+            ("Public()", GuardKind::Public),
+            ("SecurityFilterChain permitAll() (open)", GuardKind::Public),
         ] {
             assert_eq!(names.kind(guard), kind, "{guard}");
         }
