@@ -128,3 +128,52 @@ fn a_repository_with_routes_the_check_cannot_read_does_not_pass() {
     let status = &item(&report, "access.routes-authenticated")["status"];
     assert_eq!(status, "warn", "{report:#}");
 }
+
+#[test]
+fn with_a_url_open_admin_pages_are_confirmed_on_the_live_app() {
+    use shipready_tests::live::{Behaviour, LiveServer, Route};
+    let server = LiveServer::http(Behaviour::site(&[
+        (
+            "/admin/stats",
+            Route::new(200, "{\"users\": 1204, \"mrr\": 51000}")
+                .header("Content-Type", "application/json"),
+        ),
+        (
+            "/admin/users",
+            Route::new(401, "{\"error\": \"unauthenticated\"}"),
+        ),
+        ("/internal/metrics", Route::redirect(302, "/login")),
+    ]));
+    let repo = TempRepo::new().file(
+        "server.js",
+        "const express = require('express');\nconst app = express();\n\
+         app.get('/admin/stats', requireRole('admin'), stats);\n\
+         app.get('/admin/users', requireRole('admin'), users);\n\
+         app.get('/admin/users/:id', requireRole('admin'), user);\n\
+         app.get('/internal/metrics', requireRole('admin'), metrics);\n",
+    );
+    let origin = server.origin();
+    let (run, report) = check_json(repo.path(), &["--only", "rbac", "--url", &origin]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let exposed: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "rbac/exposed-admin-route")
+        .collect();
+    assert_eq!(exposed.len(), 1, "{report:#}");
+    assert_eq!(
+        exposed[0]["location"]["url"],
+        format!("{origin}/admin/stats")
+    );
+    assert!(
+        !exposed[0]["evidence"].as_str().unwrap().contains("1204"),
+        "no body in the evidence"
+    );
+    assert_eq!(
+        item(&report, "access.routes-authenticated")["status"],
+        "fail"
+    );
+    // The fallback probe and three parameterless routes: bounded, GET only.
+    assert_eq!(server.requests(), 4);
+}

@@ -36,7 +36,7 @@ pub static VERIFIES_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Paths for staff only: administration, internal tools, impersonation,
 /// roles and permissions, exports of every user.
-static PRIVILEGED_PATH: LazyLock<Regex> = LazyLock::new(|| {
+pub static PRIVILEGED_PATH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         (^|/)(admin|admins|internal|staff|manage|management|backoffice|back-office|superuser|sudo|ops)(/|$)

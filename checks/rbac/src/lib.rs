@@ -16,6 +16,10 @@
 //!    credentials from any origin, unverified JWTs, insecure session
 //!    cookies.
 //!
+//! 4. With `--url`, the privileged routes are requested without
+//!    credentials on the live application ([`live`]): a `200` with content
+//!    is a confirmed exposure.
+//!
 //! Routes the check cannot read (registered in a loop, or in a framework
 //! it does not read yet) are reported as such, at low severity: they are
 //! never counted as protected.
@@ -30,6 +34,7 @@ mod facts;
 mod go;
 mod hardening;
 mod judge;
+mod live;
 mod nestjs;
 mod nextjs;
 mod python;
@@ -58,7 +63,12 @@ impl Check for Rbac {
             "Access control",
             "Routes reachable without authentication, privileged routes without a role check, and authentication done wrong.",
         )
-        .capabilities(&[Capability::Repo, Capability::Search, Capability::Syntax])
+        .capabilities(&[
+            Capability::Repo,
+            Capability::Search,
+            Capability::Syntax,
+            Capability::Http,
+        ])
         .rules(rules::ALL)
     }
 
@@ -106,6 +116,7 @@ impl Check for Rbac {
             ),
         );
         judge::judge(cx, &inventory.routes, &names);
+        live::confirm(cx, &inventory.routes);
         for d in &inventory.dynamic {
             cx.report(
                 Finding::new(

@@ -300,6 +300,32 @@ shipready_sdk::rule! {
     pub static NOT_ANALYSED: Rule = ("rbac/not-analysed", "Routes the check cannot read", Severity::Low);
 }
 
+shipready_sdk::rule! {
+    /// ## What it checks
+    /// With `--url`: each privileged `GET` route found in the source
+    /// (admin, internal, staff, exports of every user; routes without path
+    /// parameters) is requested on the live application without
+    /// credentials, redirects not followed, at most 20 requests per origin.
+    /// A `200` with content that is not a sign-in page and not the
+    /// single-page-app fallback (what a path that cannot exist answers) is
+    /// reported.
+    ///
+    /// ## Why it matters
+    /// The source can be right and production wrong: a proxy rule, a
+    /// feature flag, a forgotten debug mount. This is the proof that
+    /// anyone can open the page.
+    ///
+    /// ## Example
+    /// - `GET https://app.example.com/admin/users` answers `200` with the user list
+    /// - `GET https://app.example.com/internal/metrics` answers `200` JSON
+    ///
+    /// ## How to fix
+    /// Put the route behind authentication and a role check in the
+    /// application (see `rbac/unauthenticated-route` and
+    /// `rbac/unprivileged-admin-route`), then check the live URL again.
+    pub static EXPOSED: Rule = ("rbac/exposed-admin-route", "Privileged route open on the live application", Severity::Critical);
+}
+
 pub static ALL: &[&Rule] = &[
     &ROUTE,
     &UNAUTHENTICATED,
@@ -314,4 +340,5 @@ pub static ALL: &[&Rule] = &[
     &AUDIT_LOG,
     &DYNAMIC,
     &NOT_ANALYSED,
+    &EXPOSED,
 ];

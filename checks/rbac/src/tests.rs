@@ -362,3 +362,109 @@ fn rails_nested_member_and_collection_routes_get_their_paths_and_filters() {
         ]
     );
 }
+
+mod live {
+    use shipready_sdk::{HttpMethod, HttpResponse};
+
+    use super::*;
+
+    fn page(url: &str, status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            url: url.to_string(),
+            status,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: body.as_bytes().to_vec(),
+            ..HttpResponse::default()
+        }
+    }
+
+    const APP: &str = "const express = require('express');\nconst app = express();\n\
+        app.get('/admin/stats', requireAuth, requireRole('admin'), stats);\n\
+        app.get('/admin/users', requireAuth, requireRole('admin'), users);\n\
+        app.get('/admin/queue', requireAuth, requireRole('admin'), queue);\n\
+        app.get('/admin/users/:id', requireAuth, requireRole('admin'), user);\n\
+        app.get('/projects', requireAuth, projects);\n";
+
+    #[test]
+    fn privileged_routes_that_answer_without_credentials_are_confirmed() {
+        let origin = "https://app.example.com";
+        let outcome = FakeRepo::new()
+            .file("server.js", APP)
+            .url(origin)
+            .answer(
+                HttpMethod::Get,
+                &format!("{origin}/shipready-probe-no-such-page-7f3a"),
+                Ok(page("x", 404, "Not Found")),
+            )
+            .answer(
+                HttpMethod::Get,
+                &format!("{origin}/admin/stats"),
+                Ok(page(
+                    &format!("{origin}/admin/stats"),
+                    200,
+                    "{\"users\": 1204}",
+                )),
+            )
+            .answer(
+                HttpMethod::Get,
+                &format!("{origin}/admin/users"),
+                Ok(page("x", 302, "")),
+            )
+            .answer(
+                HttpMethod::Get,
+                &format!("{origin}/admin/queue"),
+                Ok(page("x", 200, "<form><input type=\"password\"></form>")),
+            )
+            .run::<Rbac>()
+            .unwrap();
+        let exposed: Vec<&Finding> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule == "rbac/exposed-admin-route")
+            .collect();
+        assert_eq!(exposed.len(), 1, "{exposed:#?}");
+        assert!(
+            exposed[0]
+                .message
+                .starts_with("GET /admin/stats answers 200"),
+            "{}",
+            exposed[0].message
+        );
+        assert_eq!(
+            exposed[0].evidence.as_deref(),
+            Some("200, 15 bytes, text/html")
+        );
+        assert_eq!(
+            exposed[0].location,
+            Some(shipready_sdk::Location::Url(format!(
+                "{origin}/admin/stats"
+            )))
+        );
+    }
+
+    #[test]
+    fn a_single_page_app_fallback_is_not_an_exposure() {
+        let origin = "https://app.example.com";
+        let shell = "<!doctype html><div id=\"root\"></div>";
+        let mut repo = FakeRepo::new().file("server.js", APP).url(origin);
+        for path in [
+            "/shipready-probe-no-such-page-7f3a",
+            "/admin/stats",
+            "/admin/users",
+            "/admin/queue",
+        ] {
+            repo = repo.answer(
+                HttpMethod::Get,
+                &format!("{origin}{path}"),
+                Ok(page("x", 200, shell)),
+            );
+        }
+        let outcome = repo.run::<Rbac>().unwrap();
+        assert!(
+            !outcome
+                .findings
+                .iter()
+                .any(|f| f.rule == "rbac/exposed-admin-route")
+        );
+    }
+}
