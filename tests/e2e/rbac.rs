@@ -121,7 +121,7 @@ fn a_well_guarded_app_passes_and_its_inventory_is_in_the_json_report() {
 fn a_repository_with_routes_the_check_cannot_read_does_not_pass() {
     let repo = TempRepo::new().file(
         "server.js",
-        "const fastify = require('fastify')();\nfastify.get('/reports/:id', async () => ({}));\n",
+        "const Hapi = require('@hapi/hapi');\nconst server = Hapi.server({ port: 3000 });\nserver.route({ method: 'GET', path: '/reports/{id}', handler: () => ({}) });\n",
     );
     let (run, report) = check_json(repo.path(), &["--only", "rbac"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -9,51 +9,86 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::facts::{Facts, Item, Shape, literal};
+use crate::facts::{Facts, Item, Shape, keyword, literal, split_args};
 use crate::routes::{Dynamic, Inventory, Route};
 
 const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "del", "all", "options", "head",
 ];
 
-/// A variable holding an app or a router.
-fn is_router_value(value: &str) -> bool {
+/// A variable holding an app or a router, and the router's own prefix
+/// (koa-router's `new Router({ prefix: '/api' })`).
+fn router_value(value: &str) -> Option<(&'static str, String)> {
     let v = value.trim();
-    v == "express()"
-        || v.starts_with("express.Router(")
-        || v.starts_with("Router(")
-        || v.starts_with("express.Router ")
+    if v == "express()" || v.starts_with("express.Router(") || v.starts_with("Router(") {
+        return Some(("Express", String::new()));
+    }
+    if v == "new Koa()" {
+        return Some(("Koa", String::new()));
+    }
+    let args = v
+        .strip_prefix("new Router(")
+        .or_else(|| v.strip_prefix("new KoaRouter("))?;
+    let args = split_args(args.trim_end_matches(')'));
+    let options = args
+        .first()
+        .map_or("", |o| o.trim_start_matches('{').trim_end_matches('}'));
+    Some((
+        "Koa",
+        keyword(&split_args(options), "prefix")
+            .and_then(literal)
+            .unwrap_or_default(),
+    ))
 }
 
-/// Where a router file is mounted: its path prefix and the middleware
-/// that runs before it.
+/// Where a router is mounted: its path prefix and the middleware that
+/// runs before it.
 #[derive(Debug, Clone, Default)]
 struct Mount {
     prefix: String,
     guards: Vec<String>,
 }
 
+/// A router: its file and variable; `*` for "the router a module
+/// exports", when another file mounts it.
+type RouterKey = (String, String);
+
 struct File<'f, 'a> {
     path: &'a str,
     items: &'f [Item<'a>],
-    /// Variables holding an app or router.
-    routers: BTreeSet<&'a str>,
+    /// Variables holding an app or router: framework, own prefix.
+    routers: BTreeMap<&'a str, (&'static str, String)>,
     /// Variables bound to another file (`require('./x')`, `import x from`).
     modules: BTreeMap<&'a str, String>,
+}
+
+impl File<'_, '_> {
+    /// The router a `use` argument names: a local router, or a module's.
+    fn router(&self, arg: &str) -> Option<RouterKey> {
+        let arg = arg
+            .trim()
+            .trim_end_matches(".routes()")
+            .trim_end_matches(".middleware()");
+        if self.routers.contains_key(arg) {
+            Some((self.path.to_string(), arg.to_string()))
+        } else {
+            self.modules.get(arg).map(|f| (f.clone(), "*".to_string()))
+        }
+    }
 }
 
 pub fn read(facts: &Facts<'_>, paths: &BTreeSet<String>, out: &mut Inventory) {
     let mut files: Vec<File<'_, '_>> = Vec::new();
     for path in facts.paths() {
         let items = facts.in_file(path);
-        let mut routers = BTreeSet::new();
+        let mut routers = BTreeMap::new();
         let mut modules = BTreeMap::new();
         for item in items {
             match item.shape {
                 Shape::Binding => {
                     let value = item.text("value");
-                    if is_router_value(value) {
-                        routers.insert(item.text("name"));
+                    if let Some(router) = router_value(value) {
+                        routers.insert(item.text("name"), router);
                     } else if let Some(file) = value
                         .strip_prefix("require(")
                         .and_then(|r| r.strip_suffix(')'))
@@ -85,54 +120,71 @@ pub fn read(facts: &Facts<'_>, paths: &BTreeSet<String>, out: &mut Inventory) {
     if files.is_empty() {
         return;
     }
-    out.saw("Express");
-    // Mounts: which file's router is mounted where, with which guards.
-    let mut mounts: BTreeMap<String, Vec<(String, Mount)>> = BTreeMap::new();
+    for file in &files {
+        for (framework, _) in file.routers.values() {
+            out.saw(framework);
+        }
+    }
+    // Mounts: `app.use('/p', mw, router)`, `app.use(router.routes())`.
+    let mut mounts: BTreeMap<RouterKey, Vec<(RouterKey, Mount)>> = BTreeMap::new();
     for file in &files {
         for (i, item) in file.items.iter().enumerate() {
             if item.shape != Shape::Call || item.text("method") != "use" {
                 continue;
             }
             let object = item.text("object");
-            if !file.routers.contains(object) {
+            if !file.routers.contains_key(object) {
                 continue;
             }
             let args = item.args();
-            let Some(prefix) = args.first().and_then(|a| literal(a)) else {
+            let Some(target) = args.last().and_then(|t| file.router(t)) else {
                 continue;
             };
-            let Some(target) = args.last() else { continue };
-            let Some(target_file) = file.modules.get(target) else {
-                continue;
-            };
+            let prefix = args.first().and_then(|a| literal(a));
+            let first_guard = usize::from(prefix.is_some());
             let mut guards = uses_before(file, object, i);
-            guards.extend(args[1..args.len() - 1].iter().map(|g| g.to_string()));
-            mounts.entry(target_file.clone()).or_default().push((
-                file.path.to_string(),
+            guards.extend(
+                args[first_guard..args.len() - 1]
+                    .iter()
+                    .map(|g| g.to_string()),
+            );
+            mounts.entry(target).or_default().push((
+                (file.path.to_string(), object.to_string()),
                 Mount {
-                    prefix: prefix.to_string(),
+                    prefix: prefix.unwrap_or_default(),
                     guards,
                 },
             ));
         }
     }
     for file in &files {
-        for full in mount_chain(file.path, &mounts, 0) {
-            routes_in(file, facts, &full, out);
+        for (var, (framework, own)) in &file.routers {
+            let key = (file.path.to_string(), var.to_string());
+            for mut full in mount_chain(&key, &mounts, 0) {
+                full.prefix = join(&full.prefix, own);
+                routes_in(file, var, framework, facts, &full, out);
+            }
         }
     }
 }
 
-/// Every way a file's router is reached: prefixes and guards of its
-/// mounts, followed up to the app (a file mounted nowhere is the app).
+/// Every way a router is reached: prefixes and guards of its mounts,
+/// followed up to the app (a router mounted nowhere is an app).
 fn mount_chain(
-    path: &str,
-    mounts: &BTreeMap<String, Vec<(String, Mount)>>,
+    key: &RouterKey,
+    mounts: &BTreeMap<RouterKey, Vec<(RouterKey, Mount)>>,
     depth: usize,
 ) -> Vec<Mount> {
-    let Some(parents) = mounts.get(path).filter(|_| depth < 8) else {
+    let exported = (key.0.clone(), "*".to_string());
+    let parents: Vec<&(RouterKey, Mount)> = mounts
+        .get(key)
+        .into_iter()
+        .chain(mounts.get(&exported))
+        .flatten()
+        .collect();
+    if parents.is_empty() || depth >= 8 {
         return vec![Mount::default()];
-    };
+    }
     let mut out = Vec::new();
     for (parent, mount) in parents {
         for outer in mount_chain(parent, mounts, depth + 1) {
@@ -155,17 +207,25 @@ fn uses_before(file: &File<'_, '_>, object: &str, before: usize) -> Vec<String> 
             i.shape == Shape::Call && i.text("method") == "use" && i.text("object") == object
         })
         .filter(|i| i.args().first().is_some_and(|a| literal(a).is_none()))
+        .filter(|i| i.args().last().is_none_or(|a| file.router(a).is_none()))
         .flat_map(|i| i.args().into_iter().map(str::to_string))
         .collect()
 }
 
-fn routes_in(file: &File<'_, '_>, facts: &Facts<'_>, mount: &Mount, out: &mut Inventory) {
+fn routes_in(
+    file: &File<'_, '_>,
+    var: &str,
+    framework: &'static str,
+    facts: &Facts<'_>,
+    mount: &Mount,
+    out: &mut Inventory,
+) {
     for (i, item) in file.items.iter().enumerate() {
         match item.shape {
             Shape::Call => {
                 let method = item.text("method");
                 let object = item.text("object");
-                if !METHODS.contains(&method) || !file.routers.contains(object) {
+                if !METHODS.contains(&method) || object != var {
                     continue;
                 }
                 let args = item.args();
@@ -174,7 +234,7 @@ fn routes_in(file: &File<'_, '_>, facts: &Facts<'_>, mount: &Mount, out: &mut In
                 }
                 let Some(path) = literal(args[0]) else {
                     out.dynamic.push(Dynamic {
-                        framework: "Express",
+                        framework,
                         file: file.path.to_string(),
                         line: item.line(),
                         code: first_line(&item.node.text),
@@ -186,7 +246,7 @@ fn routes_in(file: &File<'_, '_>, facts: &Facts<'_>, mount: &Mount, out: &mut In
                 guards.extend(args[1..args.len() - 1].iter().map(|g| g.to_string()));
                 let handler = args[args.len() - 1];
                 out.routes.push(Route {
-                    framework: "Express",
+                    framework,
                     method: match method {
                         "all" => "ANY".to_string(),
                         "del" => "DELETE".to_string(),
@@ -199,9 +259,9 @@ fn routes_in(file: &File<'_, '_>, facts: &Facts<'_>, mount: &Mount, out: &mut In
                     handler: handler_text(handler, file.path, facts),
                 });
             }
-            Shape::ComputedCall if file.routers.contains(item.text("object")) => {
+            Shape::ComputedCall if item.text("object") == var => {
                 out.dynamic.push(Dynamic {
-                    framework: "Express",
+                    framework,
                     file: file.path.to_string(),
                     line: item.line(),
                     code: first_line(&item.node.text),

@@ -77,7 +77,7 @@ pub static BODY_ROLE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 static BODY_RATE_LIMIT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)rate_?limit|limiter|throttl").expect("valid"));
+    LazyLock::new(|| Regex::new(r"(?i)rate[-_]?limit|limiter|throttl").expect("valid"));
 
 /// What protects a route, all things considered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -31,6 +31,7 @@
 mod django;
 mod express;
 mod facts;
+mod fastify;
 mod go;
 mod hardening;
 mod judge;
@@ -87,6 +88,7 @@ impl Check for Rbac {
         let django = django_settings(cx)?;
         let mut inventory = Inventory::default();
         express::read(&facts, &paths, &mut inventory);
+        fastify::read(&facts, &paths, &mut inventory);
         nextjs::read(&facts, &mut inventory);
         nestjs::read(&facts, &names, &mut inventory);
         python::read(&facts, &mut inventory);
@@ -228,13 +230,13 @@ fn role_model(cx: &mut Cx<'_>, inventory: &Inventory, names: &GuardNames) {
     }
 }
 
-/// Route files of frameworks the check does not read yet (Fastify, Koa,
-/// hapi, Kotlin): never counted as protected.
+/// Route files of frameworks the check does not read yet (hapi, Spring in
+/// Kotlin): never counted as protected.
 fn unread_frameworks(cx: &mut Cx<'_>, inventory: &Inventory) -> Result<()> {
     const FRAMEWORKS: &[(&str, &str, &[&str])] = &[
         (
-            "Fastify, Koa or hapi",
-            r#"\b(fastify|koaRouter|server)\.(get|post|put|patch|delete|route)\(\s*['"`/{]|new (KoaRouter|Router)\(\)"#,
+            "hapi",
+            r#"\bserver\.route\(\s*[\[{]|Hapi\.server\(|new Hapi\.Server\("#,
             &["*.js", "*.ts", "*.mjs", "*.cjs"],
         ),
         (

@@ -77,7 +77,7 @@ pub struct GuardNames {
 }
 
 static RATE_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)rate_?limit|limiter|throttl|\.limit\(|slow_?down").expect("valid")
+    Regex::new(r"(?i)rate[-_]?limit|limiter|throttl|\.limit\(|slow_?down").expect("valid")
 });
 static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

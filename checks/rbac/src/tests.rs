@@ -84,7 +84,7 @@ fn routes_of_frameworks_not_read_yet_are_reported_not_passed() {
     let outcome = FakeRepo::new()
         .file(
             "server.js",
-            "const fastify = require('fastify')();\nfastify.get('/admin/users', async () => []);\n",
+            "const Hapi = require('@hapi/hapi');\nconst server = Hapi.server({ port: 3000 });\nserver.route({ method: 'GET', path: '/admin/users', handler: () => [] });\n",
         )
         .run::<Rbac>()
         .unwrap();
@@ -466,5 +466,129 @@ mod live {
                 .iter()
                 .any(|f| f.rule == "rbac/exposed-admin-route")
         );
+    }
+}
+
+#[test]
+fn koa_routers_and_express_routers_mounted_in_the_same_file_get_prefix_and_guards() {
+    let outcome = FakeRepo::new()
+        .file(
+            "koa.js",
+            "const Koa = require('koa');\nconst Router = require('@koa/router');\nconst app = new Koa();\n\
+             const api = new Router({ prefix: '/api' });\napi.use(requireAuth);\napi.get('/projects', list);\n\
+             const open = new Router();\nopen.get('/exports', exportAll);\n\
+             app.use(api.routes());\napp.use(open.routes());\n",
+        )
+        .file(
+            "express.js",
+            "const express = require('express');\nconst app = express();\nconst admin = express.Router();\n\
+             admin.get('/stats', stats);\napp.use('/admin', requireAuth, requireRole('admin'), admin);\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    let routes: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rbac/route")
+        .map(|f| f.message.as_str())
+        .collect();
+    for want in [
+        "GET /api/projects (Koa): authenticated; guards: requireAuth",
+        "GET /exports (Koa): open; no guard",
+        "GET /admin/stats (Express): role-checked; guards: requireAuth, requireRole('admin')",
+    ] {
+        assert!(routes.contains(&want), "{want} not in {routes:#?}");
+    }
+}
+
+#[test]
+fn fastify_plugins_registered_with_a_prefix_inherit_the_hooks_before_them() {
+    let outcome = FakeRepo::new()
+        .file(
+            "src/server.js",
+            "const Fastify = require('fastify');\nconst app = Fastify();\n\
+             app.register(require('@fastify/rate-limit'), { max: 100 });\n\
+             app.get('/healthz', async () => ({ ok: true }));\n\
+             app.register(require('./routes/public'), { prefix: '/reports' });\n\
+             app.addHook('onRequest', app.authenticate);\n\
+             app.register(require('./routes/admin'), { prefix: '/admin' });\n\
+             app.route({ method: ['GET'], url: '/me', handler: me });\n",
+        )
+        .file(
+            "src/routes/admin.js",
+            "module.exports = async function (fastify) {\n\
+             fastify.get('/stats', { preHandler: [fastify.requireRole('admin')] }, stats);\n\
+             fastify.post('/cache/flush', flush);\n};\n",
+        )
+        .file(
+            "src/routes/public.js",
+            "module.exports = async function (fastify) {\n  fastify.get('/:id', report);\n};\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    let routes: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rbac/route")
+        .map(|f| f.message.as_str())
+        .collect();
+    for want in [
+        "GET /healthz (Fastify): public by design; guards: require('@fastify/rate-limit')",
+        "GET /reports/:id (Fastify): open; guards: require('@fastify/rate-limit')",
+        "GET /admin/stats (Fastify): role-checked; guards: require('@fastify/rate-limit'), app.authenticate, fastify.requireRole('admin')",
+        "POST /admin/cache/flush (Fastify): authenticated; guards: require('@fastify/rate-limit'), app.authenticate",
+        "GET /me (Fastify): authenticated; guards: require('@fastify/rate-limit'), app.authenticate",
+    ] {
+        assert!(routes.contains(&want), "{want} not in {routes:#?}");
+    }
+    assert_eq!(
+        findings(&outcome),
+        vec![
+            (
+                "src/routes/admin.js".into(),
+                3,
+                "rbac/unprivileged-admin-route".into()
+            ),
+            (
+                "src/routes/public.js".into(),
+                2,
+                "rbac/unauthenticated-route".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn echo_chi_and_net_http_routes_get_their_middleware() {
+    let outcome = FakeRepo::new()
+        .file(
+            "cmd/echo/main.go",
+            "package main\n\nfunc main() {\n\te := echo.New()\n\tadmin := e.Group(\"/admin\", echojwt.JWT(secret))\n\tadmin.GET(\"/stats\", stats, requireRole(\"admin\"))\n\te.DELETE(\"/projects/:id\", deleteProject)\n}\n",
+        )
+        .file(
+            "cmd/chi/main.go",
+            "package main\n\nfunc main() {\n\tr := chi.NewRouter()\n\tr.Route(\"/api\", func(r chi.Router) {\n\t\tr.Use(requireAuth)\n\t\tr.Get(\"/projects\", listProjects)\n\t})\n\tr.Get(\"/exports\", exportAll)\n}\n",
+        )
+        .file(
+            "cmd/std/main.go",
+            "package main\n\nfunc main() {\n\tmux := http.NewServeMux()\n\tmux.Handle(\"GET /me\", requireAuth(http.HandlerFunc(me)))\n\tmux.HandleFunc(\"POST /internal/reindex\", reindex)\n}\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    let routes: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rbac/route")
+        .map(|f| f.message.as_str())
+        .collect();
+    for want in [
+        "GET /admin/stats (echo): role-checked; guards: echojwt.JWT(secret), requireRole(\"admin\")",
+        "DELETE /projects/:id (echo): open; no guard",
+        "GET /api/projects (chi): authenticated; guards: requireAuth",
+        "GET /exports (chi): open; no guard",
+        "GET /me (net/http): authenticated; guards: requireAuth",
+        "POST /internal/reindex (net/http): open; no guard",
+    ] {
+        assert!(routes.contains(&want), "{want} not in {routes:#?}");
     }
 }
