@@ -101,20 +101,32 @@ pub fn read(facts: &Facts<'_>, settings: &Settings, out: &mut Inventory) {
                         else {
                             continue;
                         };
-                        let (guards, handler, method) = view_guards(facts, class, settings);
+                        let View {
+                            guards,
+                            handler,
+                            handler_at,
+                            method,
+                        } = view_guards(facts, class, settings);
                         out.routes.push(Route {
                             framework: "Django",
                             method,
                             path: join(&url, &sub),
                             file: path.to_string(),
-                            line: call.line(),
+                            // The registration declares the route.
+                            line: reg.line(),
                             guards,
                             handler,
+                            handler_at,
                         });
                     }
                     continue;
                 }
-                let (guards, handler, method) = view_guards(facts, view, settings);
+                let View {
+                    guards,
+                    handler,
+                    handler_at,
+                    method,
+                } = view_guards(facts, view, settings);
                 out.routes.push(Route {
                     framework: "Django",
                     method,
@@ -123,6 +135,7 @@ pub fn read(facts: &Facts<'_>, settings: &Settings, out: &mut Inventory) {
                     line: call.line(),
                     guards,
                     handler,
+                    handler_at,
                 });
             }
         }
@@ -136,13 +149,17 @@ fn is_path_call(item: &Item<'_>) -> bool {
     item.shape == Shape::Call && matches!(item.text("callee"), "path" | "re_path" | "url")
 }
 
+/// What a view expression amounts to.
+struct View {
+    guards: Vec<String>,
+    handler: String,
+    handler_at: Option<(String, u32)>,
+    method: String,
+}
+
 /// A view expression's guards, handler text and method: wrappers first,
 /// then the function or class it names.
-fn view_guards(
-    facts: &Facts<'_>,
-    view: &str,
-    settings: &Settings,
-) -> (Vec<String>, String, String) {
+fn view_guards(facts: &Facts<'_>, view: &str, settings: &Settings) -> View {
     let mut guards = Vec::new();
     let mut expr = view.trim();
     // Wrappers: `ratelimit(...)(inner)`, `login_required(inner)`.
@@ -167,19 +184,26 @@ fn view_guards(
     }
     if expr == "admin.site.urls" {
         guards.push("Django admin site (staff only)".to_string());
-        return (guards, String::new(), "ANY".to_string());
+        return View {
+            guards,
+            handler: String::new(),
+            handler_at: None,
+            method: "ANY".to_string(),
+        };
     }
     let name = expr.trim_end_matches(".as_view()");
     let name = name.split(".as_view(").next().unwrap_or(name);
     let name = name.rsplit('.').next().unwrap_or(name);
     let mut method = "ANY".to_string();
     let mut handler = String::new();
+    let mut handler_at = None;
     if let Some(class) = facts
         .items
         .iter()
         .find(|i| i.shape == Shape::Class && i.text("name") == name && i.path.ends_with(".py"))
     {
         handler = class.node.text.clone();
+        handler_at = Some((class.path.to_string(), class.line()));
         let bases: Vec<String> = split_args(class.text("bases"))
             .into_iter()
             .map(str::to_string)
@@ -215,6 +239,7 @@ fn view_guards(
             && i.path.ends_with(".py")
     }) {
         handler = function.node.text.clone();
+        handler_at = Some((function.path.to_string(), function.line()));
         if function.shape == Shape::Decorated {
             for (d, _) in decorators(function) {
                 let d = d.trim_start_matches('@');
@@ -225,7 +250,12 @@ fn view_guards(
             }
         }
     }
-    (guards, handler, method)
+    View {
+        guards,
+        handler,
+        handler_at,
+        method,
+    }
 }
 
 /// `ratelimit(key="ip")(view)`: where the last call's parentheses open.

@@ -58,7 +58,8 @@ struct File<'f, 'a> {
     items: &'f [Item<'a>],
     /// Variables holding an app or router: framework, own prefix.
     routers: BTreeMap<&'a str, (&'static str, String)>,
-    /// Variables bound to another file (`require('./x')`, `import x from`).
+    /// Variables bound to another file that makes a router
+    /// (`require('./routes/x')`, `import x from './routes/x'`).
     modules: BTreeMap<&'a str, String>,
 }
 
@@ -119,6 +120,12 @@ pub fn read(facts: &Facts<'_>, paths: &BTreeSet<String>, out: &mut Inventory) {
     }
     if files.is_empty() {
         return;
+    }
+    // Only a module that makes a router can be mounted.
+    let router_files: BTreeSet<String> = files.iter().map(|f| f.path.to_string()).collect();
+    for file in &mut files {
+        file.modules
+            .retain(|_, target| router_files.contains(target));
     }
     for file in &files {
         for (framework, _) in file.routers.values() {
@@ -244,7 +251,7 @@ fn routes_in(
                 let mut guards = mount.guards.clone();
                 guards.extend(uses_before(file, object, i));
                 guards.extend(args[1..args.len() - 1].iter().map(|g| g.to_string()));
-                let handler = args[args.len() - 1];
+                let (handler, handler_at) = handler_text(args[args.len() - 1], file.path, facts);
                 out.routes.push(Route {
                     framework,
                     method: match method {
@@ -256,7 +263,8 @@ fn routes_in(
                     file: file.path.to_string(),
                     line: item.line(),
                     guards,
-                    handler: handler_text(handler, file.path, facts),
+                    handler,
+                    handler_at,
                 });
             }
             Shape::ComputedCall if item.text("object") == var => {
@@ -272,15 +280,22 @@ fn routes_in(
     }
 }
 
-/// The handler's source: inline, or the function it names.
-pub fn handler_text(handler: &str, near: &str, facts: &Facts<'_>) -> String {
+/// The handler's source: inline, or the function it names (and where).
+pub fn handler_text(
+    handler: &str,
+    near: &str,
+    facts: &Facts<'_>,
+) -> (String, Option<(String, u32)>) {
     let name = handler.rsplit('.').next().unwrap_or(handler).trim();
     let named = name
         .chars()
         .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
-    match facts.function(name, near).filter(|_| named) {
-        Some(function) => function.node.text.clone(),
-        None => handler.to_string(),
+    match named.then(|| facts.function(name, near)).flatten() {
+        Some(function) => (
+            function.node.text.clone(),
+            Some((function.path.to_string(), function.line())),
+        ),
+        None => (handler.to_string(), None),
     }
 }
 
@@ -332,6 +347,16 @@ pub fn resolve(from: &str, spec: &str, paths: &BTreeSet<String>) -> Option<Strin
         "/index.js",
         "/index.ts",
     ];
+    // TypeScript's ESM imports name the compiled file: `./routes/admin.js`
+    // is `./routes/admin.ts` in the repository.
+    let base = match base.rsplit_once('.') {
+        Some((stem, "js" | "mjs" | "cjs" | "jsx"))
+            if !paths.contains(&base) && !paths.contains(&format!("src/{base}")) =>
+        {
+            stem.to_string()
+        }
+        _ => base,
+    };
     for root in ["", "src/"] {
         for ext in candidates {
             let candidate = format!("{root}{base}{ext}");

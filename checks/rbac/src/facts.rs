@@ -132,7 +132,13 @@ const RUBY: &[(Shape, &str)] = &[
 const GO: &[(Shape, &str)] = &[
     (
         Shape::Call,
-        r#"(call_expression function: (selector_expression operand: (_) @object field: (field_identifier) @method) arguments: (argument_list) @args (#match? @method "^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Handle|HandleFunc|Group|Use|Get|Post|Put|Patch|Delete|Route|With|Add|Match)$")) @item"#,
+        r#"(call_expression function: (selector_expression operand: (_) @object field: (field_identifier) @method) arguments: (argument_list) @args (#match? @method "^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Handle|HandleFunc|Group|Use|Get|Post|Put|Patch|Delete|Route|With|Add|Match|(Register|Setup|Mount|Init)\\w*)$")) @item"#,
+    ),
+    // Functions that register routes on a router they are given:
+    // `RegisterRoutes(r)`, `setupAdmin(api, h)`.
+    (
+        Shape::Call,
+        r#"(call_expression function: (identifier) @callee arguments: (argument_list) @args (#match? @callee "^[A-Z]|(?i)route|register|setup|mount")) @item"#,
     ),
     (
         Shape::Binding,
@@ -220,6 +226,9 @@ impl<'a> Item<'a> {
 pub struct Facts<'a> {
     pub items: Vec<Item<'a>>,
     by_path: BTreeMap<&'a str, (usize, usize)>,
+    /// Functions, methods and bindings by name: where handlers are looked
+    /// up.
+    by_name: BTreeMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Facts<'a> {
@@ -246,7 +255,17 @@ impl<'a> Facts<'a> {
             items[first..].sort_by_key(|i| (i.node.start_byte, i.shape as u8));
             by_path.insert(file.path.as_str(), (first, items.len()));
         }
-        Facts { items, by_path }
+        let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if matches!(item.shape, Shape::Function | Shape::Method | Shape::Binding) {
+                by_name.entry(item.text("name")).or_default().push(i);
+            }
+        }
+        Facts {
+            items,
+            by_path,
+            by_name,
+        }
     }
 
     /// The items of one file, in source order.
@@ -266,10 +285,6 @@ impl<'a> Facts<'a> {
 
     /// A function (or method) by name: in `near` first, then anywhere.
     pub fn function(&self, name: &str, near: &str) -> Option<&Item<'a>> {
-        let is = |i: &&Item<'a>| {
-            (i.shape == Shape::Function || i.shape == Shape::Method || i.shape == Shape::Binding)
-                && i.text("name") == name
-        };
         let ext = |p: &str| {
             p.rsplit('.')
                 .next()
@@ -278,10 +293,11 @@ impl<'a> Facts<'a> {
                 .to_string()
         };
         let family = ext(near);
-        self.in_file(near)
-            .iter()
-            .find(is)
-            .or_else(|| self.items.iter().find(|i| is(i) && ext(i.path) == family))
+        let named = self.by_name.get(name)?.iter().map(|&i| &self.items[i]);
+        named
+            .clone()
+            .find(|i| i.path == near)
+            .or_else(|| named.clone().find(|i| ext(i.path) == family))
     }
 }
 

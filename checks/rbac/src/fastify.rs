@@ -214,6 +214,7 @@ fn push(
     guards: Vec<String>,
     handler: &str,
 ) {
+    let (handler, handler_at) = handler_text(handler, path, facts);
     out.routes.push(Route {
         framework: "Fastify",
         method: method.to_string(),
@@ -221,7 +222,8 @@ fn push(
         file: path.to_string(),
         line: item.line(),
         guards,
-        handler: handler_text(handler, path, facts),
+        handler,
+        handler_at,
     });
 }
 

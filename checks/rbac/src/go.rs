@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::express::{first_line, join};
-use crate::facts::{Facts, Item, Shape, literal, split_args};
+use crate::facts::{Facts, Item, Shape, literal, split_args, through_call};
 use crate::routes::{Dynamic, Inventory, Route};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Router {
     kind: Kind,
     prefix: String,
@@ -88,110 +88,329 @@ const VERBS: &[&str] = &[
     "HandleFunc",
 ];
 
-pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
-    for path in facts.paths().filter(|p| p.ends_with(".go")) {
-        let items = facts.in_file(path);
-        // Routers in scope: the file's, then those of `Route` closures.
-        let mut scopes: Vec<(u32, BTreeMap<String, Router>)> = vec![(u32::MAX, BTreeMap::new())];
-        let mut seen: Vec<Kind> = Vec::new();
-        for item in items {
-            while scopes.len() > 1 && item.start() >= scopes.last().expect("nonempty").0 {
-                scopes.pop();
-            }
-            let lookup = |scopes: &[(u32, BTreeMap<String, Router>)], name: &str| {
-                scopes.iter().rev().find_map(|(_, m)| m.get(name).cloned())
-            };
-            match item.shape {
-                Shape::Binding => {
-                    let name = item.text("name").to_string();
-                    let value = item.text("value");
-                    let router = if let Some(kind) = root(value) {
-                        Some(Router {
-                            kind,
-                            prefix: String::new(),
-                            guards: Vec::new(),
-                        })
-                    } else {
-                        derived(value, item.start(), &scopes, lookup)
-                    };
-                    if let Some(router) = router {
-                        scopes.last_mut().expect("nonempty").1.insert(name, router);
-                    }
-                }
-                Shape::Call => {
-                    let object = item.text("object");
-                    let method = item.text("method");
-                    let args = item.args();
-                    let router = lookup(&scopes, object).or_else(|| {
-                        (object == "http").then(|| Router {
-                            kind: Kind::NetHttp,
-                            prefix: String::new(),
-                            guards: Vec::new(),
-                        })
-                    });
-                    let Some(router) = router else { continue };
-                    match method {
-                        "Use" => {
-                            if let Some((_, m)) = scopes
-                                .iter_mut()
-                                .rev()
-                                .find(|(_, m)| m.contains_key(object))
-                            {
-                                let r = m.get_mut(object).expect("found");
-                                r.guards
-                                    .extend(args.iter().map(|a| (item.start(), a.to_string())));
-                            }
-                        }
-                        "Route" if router.kind == Kind::Chi => {
-                            // `r.Route("/api", func(r chi.Router) { ... })`.
-                            let (Some(sub), Some(body)) =
-                                (args.first().and_then(|a| literal(a)), args.get(1))
-                            else {
-                                continue;
-                            };
-                            let param = body
-                                .strip_prefix("func(")
-                                .and_then(|b| b.split_whitespace().next())
-                                .unwrap_or("r")
-                                .to_string();
-                            let inner = Router {
-                                kind: Kind::Chi,
-                                prefix: join(&router.prefix, &sub),
-                                guards: router
-                                    .guards_before(item.start())
-                                    .into_iter()
-                                    .map(|g| (0, g))
-                                    .collect(),
-                            };
-                            let mut scope = BTreeMap::new();
-                            scope.insert(param, inner);
-                            scopes.push((item.node.end_byte, scope));
-                        }
-                        m if VERBS.contains(&m) => {
-                            if !seen.contains(&router.kind) {
-                                seen.push(router.kind);
-                            }
-                            route(facts, path, item, &router, &args, out);
-                        }
-                        _ => {}
-                    }
-                }
-                _ => {}
+type Scopes = Vec<(u32, BTreeMap<String, Router>)>;
+
+fn lookup(scopes: &Scopes, name: &str) -> Option<Router> {
+    scopes.iter().rev().find_map(|(_, m)| m.get(name).cloned())
+}
+
+/// The router a parameter type names (`*gin.Engine`, `chi.Router`).
+fn param_kind(ty: &str) -> Option<Kind> {
+    match ty.trim_start_matches('*') {
+        "gin.Engine" | "gin.RouterGroup" | "gin.IRouter" | "gin.IRoutes" => Some(Kind::Gin),
+        "echo.Echo" | "echo.Group" => Some(Kind::Echo),
+        "chi.Router" | "chi.Mux" => Some(Kind::Chi),
+        "http.ServeMux" => Some(Kind::NetHttp),
+        _ => None,
+    }
+}
+
+/// A function that registers routes on a router it is given:
+/// `func RegisterAdmin(r *gin.RouterGroup, h *Handler)`.
+struct RouterFunction<'f, 'a> {
+    path: &'a str,
+    item: &'f Item<'a>,
+    /// Parameter position, name and router kind.
+    params: Vec<(usize, String, Kind)>,
+}
+
+fn router_functions<'f, 'a>(facts: &'f Facts<'a>) -> BTreeMap<&'a str, RouterFunction<'f, 'a>> {
+    let mut out = BTreeMap::new();
+    for item in facts
+        .of(Shape::Function)
+        .filter(|i| i.path.ends_with(".go"))
+    {
+        let name = item.text("name");
+        let text = &item.node.text;
+        let Some(open) = text.find(&format!("{name}(")).map(|i| i + name.len()) else {
+            continue;
+        };
+        let list = through_call(&text[open..]);
+        // `a, b *gin.Engine`: a name without a type takes the next type.
+        let mut params: Vec<(String, Option<String>)> = split_args(list)
+            .into_iter()
+            .map(|p| match p.split_once(char::is_whitespace) {
+                Some((n, t)) => (n.to_string(), Some(t.trim().to_string())),
+                None => (p.to_string(), None),
+            })
+            .collect();
+        for i in (0..params.len()).rev() {
+            if params[i].1.is_none() {
+                params[i].1 = params.get(i + 1).and_then(|p| p.1.clone());
             }
         }
-        for kind in seen {
-            out.saw(kind.name());
+        let routers: Vec<(usize, String, Kind)> = params
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (n, t))| Some((i, n.clone(), param_kind(t.as_deref()?)?)))
+            .collect();
+        if !routers.is_empty() {
+            out.insert(
+                name,
+                RouterFunction {
+                    path: item.path,
+                    item,
+                    params: routers,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// What the walk of one stretch of source found besides routes: router
+/// functions called with a known router.
+type Calls = Vec<(String, Vec<(usize, Router)>)>;
+
+pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
+    let functions = router_functions(facts);
+    let mut seen: Vec<Kind> = Vec::new();
+    let mut calls: Calls = Vec::new();
+    for path in facts.paths().filter(|p| p.ends_with(".go")) {
+        // Router functions are walked once their callers are known.
+        let items: Vec<&Item<'_>> = facts
+            .in_file(path)
+            .iter()
+            .filter(|i| {
+                !functions.values().any(|f| {
+                    f.path == path
+                        && i.start() > f.item.start()
+                        && i.node.end_byte <= f.item.node.end_byte
+                })
+            })
+            .collect();
+        walk(
+            facts,
+            path,
+            &items,
+            vec![(u32::MAX, BTreeMap::new())],
+            &functions,
+            &mut calls,
+            &mut seen,
+            out,
+        );
+    }
+    // Router functions, from the routers their callers hand them (a few
+    // levels deep). One never called with a known router has routes whose
+    // mount and middleware are not known: they cannot be verified.
+    let mut walked = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        let pending = std::mem::take(&mut calls);
+        for (name, bound) in pending {
+            let Some(function) = functions.get(name.as_str()) else {
+                continue;
+            };
+            let key = format!("{name}{bound:?}");
+            if !walked.insert(key) {
+                continue;
+            }
+            let mut scope = BTreeMap::new();
+            for (index, router) in bound {
+                if let Some((_, param, _)) = function.params.iter().find(|(i, _, _)| *i == index) {
+                    scope.insert(param.clone(), router);
+                }
+            }
+            walk_function(
+                facts, function, scope, &functions, &mut calls, &mut seen, out,
+            );
+        }
+    }
+    for (name, function) in &functions {
+        if walked.iter().any(|k| k.starts_with(&format!("{name}["))) {
+            continue;
+        }
+        let scope = function
+            .params
+            .iter()
+            .map(|(_, param, kind)| {
+                (
+                    param.clone(),
+                    Router {
+                        kind: *kind,
+                        prefix: String::new(),
+                        guards: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        let before = out.routes.len();
+        walk_function(
+            facts,
+            function,
+            scope,
+            &functions,
+            &mut Vec::new(),
+            &mut seen,
+            out,
+        );
+        for route in out.routes.split_off(before) {
+            out.dynamic.push(Dynamic {
+                framework: route.framework,
+                file: route.file,
+                line: route.line,
+                code: format!(
+                    "{} {} (registered by {name}, which is never called with a known router)",
+                    route.method, route.path
+                ),
+            });
+        }
+    }
+    for kind in seen {
+        out.saw(kind.name());
+    }
+}
+
+fn walk_function(
+    facts: &Facts<'_>,
+    function: &RouterFunction<'_, '_>,
+    scope: BTreeMap<String, Router>,
+    functions: &BTreeMap<&str, RouterFunction<'_, '_>>,
+    calls: &mut Calls,
+    seen: &mut Vec<Kind>,
+    out: &mut Inventory,
+) {
+    let items: Vec<&Item<'_>> = facts
+        .in_file(function.path)
+        .iter()
+        .filter(|i| {
+            i.start() > function.item.start() && i.node.end_byte <= function.item.node.end_byte
+        })
+        .collect();
+    walk(
+        facts,
+        function.path,
+        &items,
+        vec![(u32::MAX, scope)],
+        functions,
+        calls,
+        seen,
+        out,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    facts: &Facts<'_>,
+    path: &str,
+    items: &[&Item<'_>],
+    mut scopes: Scopes,
+    functions: &BTreeMap<&str, RouterFunction<'_, '_>>,
+    calls: &mut Calls,
+    seen: &mut Vec<Kind>,
+    out: &mut Inventory,
+) {
+    for item in items {
+        while scopes.len() > 1 && item.start() >= scopes.last().expect("nonempty").0 {
+            scopes.pop();
+        }
+        match item.shape {
+            Shape::Binding => {
+                let name = item.text("name").to_string();
+                let value = item.text("value");
+                let router = match root(value) {
+                    Some(kind) => Some(Router {
+                        kind,
+                        prefix: String::new(),
+                        guards: Vec::new(),
+                    }),
+                    None => derived(value, item.start(), &scopes),
+                };
+                if let Some(router) = router {
+                    scopes.last_mut().expect("nonempty").1.insert(name, router);
+                }
+            }
+            Shape::Call
+                if item.get("object").is_none() || functions.contains_key(item.text("method")) =>
+            {
+                // `RegisterAdmin(api, h)`, `routes.RegisterAdmin(api, h)`.
+                let callee = if item.get("object").is_none() {
+                    item.text("callee")
+                } else {
+                    item.text("method")
+                };
+                let args = item.args();
+                let bound: Vec<(usize, Router)> = args
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, a)| Some((i, lookup(&scopes, a.trim())?)))
+                    .map(|(i, r)| {
+                        let guards = r
+                            .guards_before(item.start())
+                            .into_iter()
+                            .map(|g| (0, g))
+                            .collect();
+                        (i, Router { guards, ..r })
+                    })
+                    .collect();
+                if functions.contains_key(callee) && !bound.is_empty() {
+                    calls.push((callee.to_string(), bound));
+                }
+            }
+            Shape::Call => {
+                let object = item.text("object");
+                let method = item.text("method");
+                let args = item.args();
+                let router = lookup(&scopes, object).or_else(|| {
+                    (object == "http").then(|| Router {
+                        kind: Kind::NetHttp,
+                        prefix: String::new(),
+                        guards: Vec::new(),
+                    })
+                });
+                let Some(router) = router else { continue };
+                match method {
+                    "Use" => {
+                        if let Some((_, m)) = scopes
+                            .iter_mut()
+                            .rev()
+                            .find(|(_, m)| m.contains_key(object))
+                        {
+                            let r = m.get_mut(object).expect("found");
+                            r.guards
+                                .extend(args.iter().map(|a| (item.start(), a.to_string())));
+                        }
+                    }
+                    "Route" if router.kind == Kind::Chi => {
+                        // `r.Route("/api", func(r chi.Router) { ... })`.
+                        let (Some(sub), Some(body)) =
+                            (args.first().and_then(|a| literal(a)), args.get(1))
+                        else {
+                            continue;
+                        };
+                        let param = body
+                            .strip_prefix("func(")
+                            .and_then(|b| b.split_whitespace().next())
+                            .unwrap_or("r")
+                            .to_string();
+                        let inner = Router {
+                            kind: Kind::Chi,
+                            prefix: join(&router.prefix, &sub),
+                            guards: router
+                                .guards_before(item.start())
+                                .into_iter()
+                                .map(|g| (0, g))
+                                .collect(),
+                        };
+                        let mut scope = BTreeMap::new();
+                        scope.insert(param, inner);
+                        scopes.push((item.node.end_byte, scope));
+                    }
+                    m if VERBS.contains(&m) => {
+                        if !seen.contains(&router.kind) {
+                            seen.push(router.kind);
+                        }
+                        route(facts, path, item, &router, &args, out);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
         }
     }
 }
 
 /// `x.Group("/p", mw...)` or `x.With(mw...)` of a known router.
-fn derived(
-    value: &str,
-    at: u32,
-    scopes: &[(u32, BTreeMap<String, Router>)],
-    lookup: impl Fn(&[(u32, BTreeMap<String, Router>)], &str) -> Option<Router>,
-) -> Option<Router> {
+fn derived(value: &str, at: u32, scopes: &Scopes) -> Option<Router> {
     let (object, rest) = value.split_once('.')?;
     let parent = lookup(scopes, object.trim())?;
     let (method, args) = rest.split_once('(')?;
@@ -278,6 +497,7 @@ fn route(
             None => break,
         }
     }
+    let (handler, handler_at) = crate::express::handler_text(inner, path, facts);
     out.routes.push(Route {
         framework,
         method: verb,
@@ -285,6 +505,7 @@ fn route(
         file: path.to_string(),
         line: item.line(),
         guards,
-        handler: crate::express::handler_text(inner, path, facts),
+        handler,
+        handler_at,
     });
 }

@@ -52,7 +52,7 @@ static PRIVILEGED_ACTION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid")
 });
 static USER_RECORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(^|/)(users|members|accounts)/[^/]+/?$").expect("valid"));
+    LazyLock::new(|| Regex::new(r"(?i)(^|/)(users|accounts)/[^/]+/?$").expect("valid"));
 static AUDIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)audit").expect("valid"));
 /// Sign-in and password-reset endpoints, which attackers hammer.
 static CREDENTIAL_PATH: LazyLock<Regex> = LazyLock::new(|| {
@@ -108,7 +108,8 @@ pub fn protection(route: &Route, names: &GuardNames) -> Protection {
         p.auth = true;
         p.in_handler = Some("a session check in the handler");
     }
-    if p.auth && (BODY_ROLE.is_match(body) || calls(&names.role)) {
+    if calls(&names.role) || (p.auth && BODY_ROLE.is_match(body)) {
+        p.auth = true;
         p.role = true;
         p.in_handler = Some("a role check in the handler");
     }
@@ -157,9 +158,23 @@ fn guards_text(route: &Route, names: &GuardNames, p: &Protection) -> String {
     }
 }
 
+/// Routes listed in the inventory, at most: findings are capped per check
+/// (10,000 by default) and the rules' findings come first.
+pub const MAX_LISTED: usize = 5_000;
+
 /// Reports the route rules for every route, and lists the route itself.
 pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) {
-    for route in routes {
+    if routes.len() > MAX_LISTED {
+        cx.report(Finding::new(
+            &rules::ROUTE,
+            format!(
+                "{} routes: the first {MAX_LISTED} are listed, {} more are judged but not listed",
+                routes.len(),
+                routes.len() - MAX_LISTED
+            ),
+        ));
+    }
+    for (n, route) in routes.iter().enumerate() {
         let p = protection(route, names);
         let body = code_only(&route.handler, python(route));
         let guards = guards_text(route, names, &p);
@@ -181,18 +196,24 @@ pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) {
         } else {
             "open"
         };
-        cx.report(
-            at(Finding::new(
-                &rules::ROUTE,
-                format!(
-                    "{} ({}): {status}; {}",
-                    name(route),
-                    route.framework,
-                    guards
-                ),
-            ))
-            .fingerprint(name(route)),
-        );
+        if n < MAX_LISTED {
+            cx.report(
+                at(Finding::new(
+                    &rules::ROUTE,
+                    format!(
+                        "{} ({}): {status}; {}{}",
+                        name(route),
+                        route.framework,
+                        guards,
+                        route
+                            .handler_at
+                            .as_ref()
+                            .map_or(String::new(), |(f, l)| format!("; handler {f}:{l}"))
+                    ),
+                ))
+                .fingerprint(name(route)),
+            );
+        }
         if !p.auth && !public {
             let why = if webhook {
                 "a webhook whose handler verifies no signature"

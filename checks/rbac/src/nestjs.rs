@@ -123,6 +123,7 @@ pub fn read(facts: &Facts<'_>, names: &GuardNames, out: &mut Inventory) {
                     file: path.to_string(),
                     line: facts_line(items, route).unwrap_or(method.line()),
                     guards,
+                    handler_at: None,
                     handler: method.node.text[(method_name_start - method.start()) as usize..]
                         .to_string(),
                 });

@@ -20,6 +20,8 @@ static ROUTE_FILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:.*/)?(?:src/)?(app|pages)/(.*?)(?:/?(route|index))?\.(?:ts|tsx|js|jsx|mjs)$")
         .expect("valid")
 });
+static STARTS_WITH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"startsWith\(\s*['"`]([^'"`]+)['"`]"#).expect("valid"));
 static MATCHER_STRING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"['"`](/[^'"`]*)['"`]"#).expect("valid"));
 
@@ -28,7 +30,11 @@ static MATCHER_STRING: LazyLock<Regex> =
 struct Middleware {
     file: String,
     prefixes: Option<Vec<String>>,
-    guard: Option<String>,
+    /// It requires a session.
+    session: bool,
+    /// It checks a role: for every path it covers (`None`), or only under
+    /// these prefixes (`if (pathname.startsWith('/api/admin') && ...)`).
+    role: Option<Option<Vec<String>>>,
 }
 
 pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
@@ -69,7 +75,7 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
             seen = true;
             let mut guards = Vec::new();
             if let Some(m) = middleware.as_ref().filter(|m| m.covers(&url)) {
-                guards.extend(m.guard.clone());
+                guards.extend(m.guard(&url));
             }
             out.routes.push(Route {
                 framework: "Next.js",
@@ -79,6 +85,7 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
                 line,
                 guards,
                 handler: text.to_string(),
+                handler_at: None,
             });
         }
     }
@@ -87,13 +94,30 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
     }
 }
 
+fn under(url: &str, prefixes: &[String]) -> bool {
+    prefixes
+        .iter()
+        .any(|p| url == p || url.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+}
+
 impl Middleware {
     fn covers(&self, url: &str) -> bool {
-        match &self.prefixes {
-            None => true,
-            Some(prefixes) => prefixes
-                .iter()
-                .any(|p| url == p || url.starts_with(&format!("{}/", p.trim_end_matches('/')))),
+        self.prefixes.as_ref().is_none_or(|p| under(url, p))
+    }
+
+    /// What it amounts to for one path.
+    fn guard(&self, url: &str) -> Option<String> {
+        let role = match &self.role {
+            Some(None) => true,
+            Some(Some(prefixes)) => under(url, prefixes),
+            None => false,
+        };
+        if self.session && role {
+            Some(format!("{} (requires an admin role)", self.file))
+        } else if self.session {
+            Some(format!("{} (requires a session)", self.file))
+        } else {
+            None
         }
     }
 }
@@ -126,18 +150,25 @@ fn middleware(facts: &Facts<'_>) -> Option<Middleware> {
                 })
                 .collect()
         });
-    let auth = BODY_AUTH.is_match(&body) || body.contains("withAuth") || body.contains("token");
-    let guard = if auth && BODY_ROLE.is_match(&body) {
-        Some(format!("{file} (requires an admin role)"))
-    } else if auth {
-        Some(format!("{file} (requires a session)"))
-    } else {
-        None
-    };
+    let session = BODY_AUTH.is_match(&body) || body.contains("withAuth") || body.contains("token");
+    // A role check on a line that tests the path applies under that path.
+    let role = BODY_ROLE.find(&body).map(|m| {
+        let line_start = body[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = body[m.end()..]
+            .find('\n')
+            .map_or(body.len(), |i| m.end() + i);
+        let line = &body[line_start..line_end];
+        let prefixes: Vec<String> = STARTS_WITH
+            .captures_iter(line)
+            .map(|c| c[1].trim_end_matches('/').to_string())
+            .collect();
+        (!prefixes.is_empty()).then_some(prefixes)
+    });
     Some(Middleware {
         file,
         prefixes,
-        guard,
+        session,
+        role,
     })
     .filter(|m| !m.file.is_empty())
 }

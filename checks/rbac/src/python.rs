@@ -211,10 +211,12 @@ fn routes_of(
         match item.shape {
             Shape::Decorated => {
                 let decs = decorators(item);
-                let Some((route, line, kind)) = decs.iter().find_map(|(d, line)| {
-                    let c = ROUTE_DECORATOR.captures(d)?;
-                    (&c[1] == var).then(|| (*d, *line, c[2].to_string()))
-                }) else {
+                let Some((at, route, line, kind)) =
+                    decs.iter().enumerate().find_map(|(i, (d, line))| {
+                        let c = ROUTE_DECORATOR.captures(d)?;
+                        (&c[1] == var).then(|| (i, *d, *line, c[2].to_string()))
+                    })
+                else {
                     continue;
                 };
                 let args = route
@@ -237,8 +239,10 @@ fn routes_of(
                         .unwrap_or_default(),
                 );
                 guards.extend(
-                    decs.iter()
-                        .filter(|(d, _)| *d != route)
+                    // Only decorators below the route's wrap what it
+                    // registers: one above it wraps the registration.
+                    decs[at + 1..]
+                        .iter()
                         .map(|(d, _)| d.trim_start_matches('@').to_string()),
                 );
                 let def = item.get("def").map_or("", |d| d.text.as_str());
@@ -252,6 +256,7 @@ fn routes_of(
                         line,
                         guards: guards.clone(),
                         handler: def.to_string(),
+                        handler_at: None,
                     });
                 }
             }
@@ -275,6 +280,7 @@ fn routes_of(
                     .unwrap_or("");
                 let function = facts.function(view.rsplit('.').next().unwrap_or(view), path);
                 let handler = function.map_or(String::new(), |f| f.node.text.clone());
+                let handler_at = function.map(|f| (f.path.to_string(), f.line()));
                 let mut guards = base.to_vec();
                 guards.extend(depends(signature(&handler)));
                 for method in methods("route", &args) {
@@ -286,6 +292,7 @@ fn routes_of(
                         line: item.line(),
                         guards: guards.clone(),
                         handler: handler.clone(),
+                        handler_at: handler_at.clone(),
                     });
                 }
             }

@@ -207,7 +207,7 @@ pub fn read(facts: &Facts<'_>, rack_attack: &[(String, Option<Vec<String>>)], ou
     }
     let controllers = Controllers::new(facts);
     for d in declared {
-        let (mut guards, handler) = controllers.guards(&d.controller, &d.action);
+        let (mut guards, handler, handler_at) = controllers.guards(&d.controller, &d.action);
         guards.splice(0..0, d.guards.iter().cloned());
         for (throttled, paths) in rack_attack {
             let covered = match paths {
@@ -228,6 +228,7 @@ pub fn read(facts: &Facts<'_>, rack_attack: &[(String, Option<Vec<String>>)], ou
             line: d.line,
             guards,
             handler,
+            handler_at,
         });
     }
 }
@@ -495,10 +496,16 @@ impl<'f, 'a> Controllers<'f, 'a> {
         self.files.iter().copied().find(|f| f.ends_with(&suffix))
     }
 
-    /// The guards in front of `controller#action` and the action's source.
-    fn guards(&self, controller: &str, action: &str) -> (Vec<String>, String) {
+    /// The guards in front of `controller#action`, the action's source and
+    /// where it is.
+    fn guards(
+        &self,
+        controller: &str,
+        action: &str,
+    ) -> (Vec<String>, String, Option<(String, u32)>) {
         let mut chain = Vec::new();
         let mut handler = String::new();
+        let mut handler_at = None;
         let mut current = self.file(controller);
         let mut namespace = controller
             .rsplit_once('/')
@@ -509,8 +516,11 @@ impl<'f, 'a> Controllers<'f, 'a> {
             let Some(class) = items.iter().rfind(|i| i.shape == Shape::Class) else {
                 break;
             };
-            if handler.is_empty() {
-                handler = action_source(items, class, action);
+            if let Some(method) =
+                action_source(items, class, action).filter(|_| handler_at.is_none())
+            {
+                handler = method.node.text.clone();
+                handler_at = Some((method.path.to_string(), method.line()));
             }
             chain.push(filters(items, class));
             let parent = class.text("bases").trim();
@@ -556,7 +566,7 @@ impl<'f, 'a> Controllers<'f, 'a> {
                 }
             }
         }
-        (active, handler)
+        (active, handler, handler_at)
     }
 }
 
@@ -594,7 +604,11 @@ fn filters(items: &[Item<'_>], class: &Item<'_>) -> Vec<Filter> {
 }
 
 /// The public method `action` of a class (before `private`).
-fn action_source(items: &[Item<'_>], class: &Item<'_>, action: &str) -> String {
+fn action_source<'i, 'a>(
+    items: &'i [Item<'a>],
+    class: &Item<'_>,
+    action: &str,
+) -> Option<&'i Item<'a>> {
     let private = items
         .iter()
         .filter(|i| {
@@ -605,15 +619,12 @@ fn action_source(items: &[Item<'_>], class: &Item<'_>, action: &str) -> String {
         .map(Item::start)
         .next()
         .unwrap_or(u32::MAX);
-    items
-        .iter()
-        .find(|i| {
-            i.shape == Shape::Function
-                && i.text("name") == action
-                && i.start() > class.start()
-                && i.start() < private.min(class.node.end_byte)
-        })
-        .map_or(String::new(), |m| m.node.text.clone())
+    items.iter().find(|i| {
+        i.shape == Shape::Function
+            && i.text("name") == action
+            && i.start() > class.start()
+            && i.start() < private.min(class.node.end_byte)
+    })
 }
 
 /// Rack::Attack throttles: their name and the paths they cover (`None`:

@@ -27,6 +27,9 @@ pub struct Route {
     /// The handler's source, for checks made inside it (`await auth()`,
     /// `has_role`, an audit call, a signature check).
     pub handler: String,
+    /// Where the handler is defined, when not at the declaration (a named
+    /// function, a view, a controller action).
+    pub handler_at: Option<(String, u32)>,
 }
 
 /// Code that registers routes in a way the check cannot follow (a loop

@@ -263,6 +263,7 @@ fn route(
                     line,
                     guards: all,
                     handler: body.to_string(),
+                    handler_at: None,
                 });
             }
         }
