@@ -102,6 +102,7 @@ fn main() {
     };
     let mut app = String::from("const express = require('express');\nconst app = express();\n");
     let mut routes_rb = String::from("Rails.application.routes.draw do\n");
+    let mut server = String::from("package main\n\nfunc main() {\n\tr := gin.Default()\n");
     write(
         "app/controllers/application_controller.rb",
         "class ApplicationController < ActionController::Base\n  before_action :authenticate_user!\nend\n",
@@ -111,6 +112,7 @@ fn main() {
     for i in 0..per_kind {
         app.push_str(&format!("app.use('/v1', require('./routes/r{i}'));\n"));
         routes_rb.push_str(&format!("  resources :things{i}\n"));
+        server.push_str(&format!("\tapi.Register{i}(r)\n"));
         let generated = [
             (format!("routes/r{i}.js"), express(i), Language::JavaScript),
             (
@@ -135,6 +137,8 @@ fn main() {
     routes_rb.push_str("end\n");
     write("app.js", &app);
     write("config/routes.rb", &routes_rb);
+    server.push_str("\t_ = r.Run()\n}\n");
+    write("cmd/server/main.go", &server);
     let cache = tempfile::tempdir().unwrap();
     let run = || {
         let mut cmd = Command::new(BIN);

@@ -7,8 +7,8 @@ use shipready_tests::{TempRepo, files_under};
 
 use crate::{check_json, item};
 
-fn app(stack: &str) -> TempRepo {
-    TempRepo::copy_of(&shipready_tests::fixture("rbac").join(stack)).file(
+fn app(set: &str, stack: &str) -> TempRepo {
+    TempRepo::copy_of(&shipready_tests::fixture(set).join(stack)).file(
         "shipready.toml",
         "[checks.rbac]\nsettings = { auth_guards = [\"requireAuth\", \"ensureLoggedIn\", \"require_login\"], role_guards = [\"requireRole\", \"require_admin\", \"roles_required\"] }\n",
     )
@@ -35,9 +35,10 @@ fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
     out
 }
 
-#[test]
-fn every_marked_finding_of_every_fixture_app_is_found_through_the_host() {
-    let fixtures = shipready_tests::fixture("rbac");
+/// Every app of a fixture set through the real host: exactly the marked
+/// findings, the item failing, the inventory in the JSON.
+fn every_marked_finding_is_found(set: &str, apps: usize) {
+    let fixtures = shipready_tests::fixture(set);
     let mut stacks: Vec<String> = std::fs::read_dir(&fixtures)
         .unwrap()
         .flatten()
@@ -45,9 +46,9 @@ fn every_marked_finding_of_every_fixture_app_is_found_through_the_host() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     stacks.sort();
-    assert_eq!(stacks.len(), 9, "{stacks:?}");
+    assert_eq!(stacks.len(), apps, "{stacks:?}");
     for stack in &stacks {
-        let repo = app(stack);
+        let repo = app(set, stack);
         let (run, report) = check_json(repo.path(), &["--only", "rbac"]);
         assert_eq!(run.code, 1, "{stack}: {}", run.stderr);
         let keep = |rule: &str| rule != "rbac/route";
@@ -80,6 +81,16 @@ fn every_marked_finding_of_every_fixture_app_is_found_through_the_host() {
             .count();
         assert!(routes >= 10, "{stack}: the inventory has {routes} routes");
     }
+}
+
+#[test]
+fn every_marked_finding_of_every_fixture_app_is_found_through_the_host() {
+    every_marked_finding_is_found("rbac", 9);
+}
+
+#[test]
+fn every_marked_finding_of_the_blind_holdout_apps_is_found_through_the_host() {
+    every_marked_finding_is_found("rbac-holdout", 6);
 }
 
 #[test]

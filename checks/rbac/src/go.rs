@@ -168,15 +168,18 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
     let mut calls: Calls = Vec::new();
     for path in facts.paths().filter(|p| p.ends_with(".go")) {
         // Router functions are walked once their callers are known.
+        let bodies: Vec<(u32, u32)> = functions
+            .values()
+            .filter(|f| f.path == path)
+            .map(|f| (f.item.start(), f.item.node.end_byte))
+            .collect();
         let items: Vec<&Item<'_>> = facts
             .in_file(path)
             .iter()
             .filter(|i| {
-                !functions.values().any(|f| {
-                    f.path == path
-                        && i.start() > f.item.start()
-                        && i.node.end_byte <= f.item.node.end_byte
-                })
+                !bodies
+                    .iter()
+                    .any(|&(start, end)| i.start() > start && i.node.end_byte <= end)
             })
             .collect();
         walk(

@@ -10,7 +10,7 @@
 //! `skip_before_action` removing them), `http_basic_authenticate_with`,
 //! `rate_limit`, and Rack::Attack throttles on its path.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -176,17 +176,18 @@ pub fn read(facts: &Facts<'_>, rack_attack: &[(String, Option<Vec<String>>)], ou
             .iter()
             .filter(|i| i.shape == Shape::Call)
             .collect();
-        for (i, call) in calls.iter().enumerate() {
-            // The blocks this call is inside, outermost first.
-            let ancestors: Vec<&Item<'_>> = calls[..i]
-                .iter()
-                .copied()
-                .filter(|a| {
-                    a.get("block").is_some_and(|b| {
-                        b.start_byte <= call.start() && call.node.end_byte <= b.end_byte
-                    })
+        // The calls whose block is open, outermost first.
+        let mut open: Vec<&Item<'_>> = Vec::new();
+        for call in &calls {
+            open.retain(|a| {
+                a.get("block").is_some_and(|b| {
+                    call.start() >= b.start_byte && call.node.end_byte <= b.end_byte
                 })
-                .collect();
+            });
+            let ancestors = open.clone();
+            if call.get("block").is_some() {
+                open.push(call);
+            }
             if ancestors.iter().any(|a| LOOPS.contains(&a.text("method"))) {
                 if !LOOPS.contains(&call.text("method")) {
                     out.dynamic.push(Dynamic {
@@ -460,7 +461,8 @@ fn dynamic(call: &Item<'_>, file: &str, inv: &mut Inventory) {
 /// Controller classes and their filters.
 struct Controllers<'f, 'a> {
     facts: &'f Facts<'a>,
-    files: BTreeSet<&'a str>,
+    /// `admin/users` → `app/controllers/admin/users_controller.rb`.
+    files: BTreeMap<String, &'a str>,
 }
 
 /// `Admin::BaseController` → `admin/base_controller`.
@@ -485,15 +487,17 @@ impl<'f, 'a> Controllers<'f, 'a> {
     fn new(facts: &'f Facts<'a>) -> Self {
         let files = facts
             .paths()
-            .filter(|p| p.contains("app/controllers/") && p.ends_with("_controller.rb"))
+            .filter_map(|p| {
+                let (_, rest) = p.rsplit_once("app/controllers/")?;
+                Some((rest.strip_suffix("_controller.rb")?.to_string(), p))
+            })
             .collect();
         Controllers { facts, files }
     }
 
     /// The file of `admin/users` (`app/controllers/admin/users_controller.rb`).
     fn file(&self, controller: &str) -> Option<&'a str> {
-        let suffix = format!("app/controllers/{controller}_controller.rb");
-        self.files.iter().copied().find(|f| f.ends_with(&suffix))
+        self.files.get(controller).copied()
     }
 
     /// The guards in front of `controller#action`, the action's source and
