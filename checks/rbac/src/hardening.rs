@@ -42,6 +42,7 @@ pub const GLOBS: &[&str] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     WeakHash,
+    PlainPassword,
     Csrf,
     CorsAnyOrigin,
     CorsCredentials,
@@ -54,6 +55,10 @@ const PATTERNS: &[(Kind, &str)] = &[
     (
         Kind::WeakHash,
         r#"(?i)\b(md5|sha-?1|sha-?256|sha-?512|Sum256|Sum512|Sum224)\b.*pass(word|wd|phrase)?\b|pass(word|wd)\w*\s*=\s*\w*[.:]*(md5|sha1|sha256)\b"#,
+    ),
+    (
+        Kind::PlainPassword,
+        r#"(?i)\.password\s*=\s*(req\.body\.password|body\.password|request\.(form|POST|json|data)\[\s*["']password["']\s*\]|request\.get_json\(\)\[\s*["']password["']\s*\])\s*;?\s*(#.*|//.*)?$|\.objects\.create\([^)]*\bpassword\s*=\s*request\."#,
     ),
     (
         Kind::Csrf,
@@ -160,6 +165,12 @@ pub fn run(cx: &mut Cx<'_>, facts: &Facts<'_>) -> Result<()> {
                         ),
                     )
                 }
+                // Ruby's `password=` is `has_secure_password`'s or
+                // Devise's: it hashes.
+                Kind::PlainPassword if !path.ends_with(".rb") && !comment(line) => Finding::new(
+                    &rules::WEAK_HASH,
+                    "a password from the request is stored as it came, in plain text",
+                ),
                 Kind::Csrf if !comment(line) => {
                     if EXEMPTION.is_match(line)
                         && exempts_verified_handler(cx, facts, path, hit.line, &mut text_of)

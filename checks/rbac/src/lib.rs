@@ -24,6 +24,9 @@
 //! it does not read yet) are reported as such, at low severity: they are
 //! never counted as protected.
 //!
+//! In a change-limited run (`--since`), a change with no source or
+//! configuration file costs nothing.
+//!
 //! Settings: `auth_guards` and `role_guards`, lists of function,
 //! decorator, middleware or class names that authenticate or check a
 //! role, on top of the names recognised by default.
@@ -78,6 +81,24 @@ impl Check for Rbac {
             auth: cx.context().names("auth_guards")?.unwrap_or_default(),
             role: cx.context().names("role_guards")?.unwrap_or_default(),
         };
+        // A change with no source or configuration file in it can hold no
+        // route or authentication mistake: nothing to parse. Otherwise the
+        // whole repository is read (mounts and guards are repository-wide)
+        // and only findings in the changed files count.
+        if let Some(changed) = &cx.context().changed_files {
+            let relevant = changed.iter().any(|p| {
+                shipready_sdk::syntax::Language::of_path(p).is_some()
+                    || hardening::GLOBS
+                        .iter()
+                        .any(|g| p.ends_with(g.trim_start_matches('*')))
+                    || p.ends_with("pom.xml")
+                    || p.contains("build.gradle")
+            });
+            if !relevant {
+                cx.log(Level::Info, "no source or configuration file in the change");
+                return Ok(());
+            }
+        }
         let answer = cx.query_syntax(facts::GLOBS, &facts::queries())?;
         let facts = Facts::new(&answer);
         let paths: BTreeSet<String> = cx

@@ -49,6 +49,11 @@ shipready_sdk::rule! {
     /// - Flask: `@bp.route("/reports/revenue")` without `@login_required`
     /// - FastAPI: `@router.get("/{item_id}")` without `Depends(get_current_user)`
     /// - Django: `path("reports/", views.reports)` where the view has no `@login_required`
+    /// - Rails: `resources :reports` whose controller has `skip_before_action :authenticate_user!, only: [:show]`
+    /// - gin: `reports := r.Group("/reports")` without `ensureLoggedIn()`
+    /// - Spring: `.requestMatchers("/reports/**").permitAll()` on a report controller
+    /// - Fastify: a route in a plugin registered before `addHook('onRequest', app.authenticate)`
+    /// - Koa: `router.get('/exports', ...)` on a router without `router.use(requireAuth)`
     ///
     /// ## How to fix
     /// Put the route behind the authentication guard: `router.use(requireAuth)`
@@ -75,6 +80,9 @@ shipready_sdk::rule! {
     /// - Flask: `@bp.route("/customers")` on the staff blueprint with only `@login_required`
     /// - FastAPI: `APIRouter(prefix="/internal", dependencies=[Depends(get_current_user)])`
     /// - Django: `class ManageUsersView(LoginRequiredMixin, ListView)`
+    /// - Rails: `Admin::ImpersonationsController < ApplicationController` (not `Admin::BaseController`, which has `before_action :require_admin`)
+    /// - gin: `internal := r.Group("/internal", ensureLoggedIn())` with no `requireRole(...)`
+    /// - Spring: `/internal/**` covered only by `anyRequest().authenticated()`
     ///
     /// ## How to fix
     /// Add the role check: `requireRole('admin')`, `@UseGuards(RolesGuard)`
@@ -107,8 +115,10 @@ shipready_sdk::rule! {
 shipready_sdk::rule! {
     /// ## What it checks
     /// A password hashed with MD5, SHA-1 or a plain SHA-2 (one fast hash,
-    /// no work factor). bcrypt, scrypt, Argon2 and PBKDF2 are fine, and
-    /// hashing random tokens or HMACs with SHA-256 is not reported.
+    /// no work factor), or stored as it came in the request. bcrypt,
+    /// scrypt, Argon2 and PBKDF2 are fine, hashing random tokens or HMACs
+    /// with SHA-256 is not reported, and Ruby's `user.password = ...` is
+    /// not (`has_secure_password` and Devise hash it).
     ///
     /// ## Why it matters
     /// A leaked table of fast hashes is cracked in hours on one GPU.
@@ -119,12 +129,13 @@ shipready_sdk::rule! {
     /// - Ruby: `Digest::MD5.hexdigest(params[:password])`
     /// - Go: `sha256.Sum256([]byte(password))`
     /// - Java: `MessageDigest.getInstance("SHA-1").digest(rawPassword.getBytes())`
+    /// - Plain text: `user.password = req.body.password`, `User.objects.create(password=request.POST["password"])`
     ///
     /// ## How to fix
     /// Use the framework's password hasher: `bcrypt.hash(password, 12)`,
     /// `argon2`, `werkzeug.security.generate_password_hash`, Django's
     /// `make_password`, `has_secure_password`, Spring's `BCryptPasswordEncoder`.
-    pub static WEAK_HASH: Rule = ("rbac/weak-password-hash", "Password hashed with a fast hash", Severity::High);
+    pub static WEAK_HASH: Rule = ("rbac/weak-password-hash", "Password in plain text or hashed with a fast hash", Severity::High);
 }
 
 shipready_sdk::rule! {
@@ -144,6 +155,9 @@ shipready_sdk::rule! {
     /// - Flask: `@bp.route("/forgot-password", methods=["POST"])` without `@limiter.limit(...)`
     /// - FastAPI: `@router.post("/password-reset")` without slowapi's `@limiter.limit`
     /// - Django: `path("accounts/password-reset/", PasswordResetView.as_view())` without `ratelimit`
+    /// - Rails: `post "login"` when Rack::Attack throttles only `/users/sign_in`
+    /// - gin: `r.POST("/password/forgot", h.ForgotPassword)` without a rate-limit middleware
+    /// - Spring: `@PostMapping("/password-reset")` without resilience4j's `@RateLimiter`
     ///
     /// ## How to fix
     /// Limit by client and by account: express-rate-limit, `@Throttle`,
@@ -251,6 +265,9 @@ shipready_sdk::rule! {
     /// - Express: `router.delete('/users/:id', requireRole('admin'), handler)` without `audit.log(...)`
     /// - FastAPI: `@router.post("/impersonate/{user_id}")` without `audit_log(...)`
     /// - Django: `delete_user` without `AuditLog.objects.create(...)`
+    /// - Rails: `Admin::UsersController#destroy` without `AuditLog.create!(...)`
+    /// - gin: `admin.PUT("/users/:id/role", h.ChangeRole)` whose handler never calls `h.audit(...)`
+    /// - Spring: `@DeleteMapping("/users/{id}")` without `auditLog.record(...)`
     ///
     /// ## How to fix
     /// Record who did what to whom, and when: `audit.log(req.user,
@@ -272,6 +289,8 @@ shipready_sdk::rule! {
     /// - Flask: `app.add_url_rule(f"/docs/{slug}", view_func=...)` in a loop
     /// - FastAPI: `app.add_api_route(path, endpoint)` in a loop
     /// - Django: `[path(f"docs/{slug}/", view) for slug in SLUGS]`
+    /// - Rails: `%w[a b].each { |p| get "pages/#{p}" }`
+    /// - Go: routes in `func Register(rg *gin.RouterGroup)` that nothing calls with a known router
     ///
     /// ## How to fix
     /// Declare the routes one by one, or check the generated routes
@@ -281,19 +300,18 @@ shipready_sdk::rule! {
 
 shipready_sdk::rule! {
     /// ## What it checks
-    /// Route files of a framework the check does not read yet (Rails
-    /// `config/routes.rb`, Go routers, Spring controllers, Koa, Fastify),
-    /// and source files that could not be parsed.
+    /// Route files of a framework the check does not read yet (hapi,
+    /// Spring controllers in Kotlin), and route files that could not be
+    /// parsed cleanly.
     ///
     /// ## Why it matters
     /// Routes the check cannot see are not known to be protected: the
     /// access-control item cannot pass on them.
     ///
     /// ## Example
-    /// - Rails: `config/routes.rb`
-    /// - gin: `r.GET("/reports/:id", h.GetReport)`
-    /// - Spring: `@RestController` classes
-    /// - Any: a file with syntax errors (its routes are read from the partial tree)
+    /// - hapi: `server.route({ method: 'GET', path: '/admin/users', handler })`
+    /// - Spring in Kotlin: `@RestController class AdminController`
+    /// - Any: a routes file with syntax errors (its routes are read from the partial tree)
     ///
     /// ## How to fix
     /// Review those routes by hand; the finding names the files.

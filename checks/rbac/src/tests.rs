@@ -694,3 +694,45 @@ fn go_routes_registered_in_functions_get_the_router_their_caller_passes() {
         Some("GET /orphan (registered by Orphan, which is never called with a known router)")
     );
 }
+
+#[test]
+fn passwords_stored_as_they_came_are_plain_text_but_rails_setters_hash() {
+    let outcome = FakeRepo::new()
+        .file(
+            "app/views.py",
+            "def signup(request):\n    user.password = request.POST[\"password\"]\n    User.objects.create(email=e, password=request.POST[\"password\"])\n    User.objects.create_user(email=e, password=request.POST[\"password\"])\n",
+        )
+        .file("src/signup.js", "user.password = req.body.password;\nuser.passwordHash = await bcrypt.hash(req.body.password, 12);\n")
+        .file("app/controllers/users_controller.rb", "user.password = params[:password]\n")
+        .run::<Rbac>()
+        .unwrap();
+    assert_eq!(
+        findings(&outcome),
+        vec![
+            ("app/views.py".into(), 2, "rbac/weak-password-hash".into()),
+            ("app/views.py".into(), 3, "rbac/weak-password-hash".into()),
+            ("src/signup.js".into(), 1, "rbac/weak-password-hash".into()),
+        ]
+    );
+}
+
+#[test]
+fn a_change_without_source_or_configuration_costs_nothing() {
+    let app = "const express = require('express');\nconst app = express();\napp.post('/orders', create);\n";
+    let outcome = FakeRepo::new()
+        .file("server.js", app)
+        .file("README.md", "# shop\n")
+        .changed(&["README.md"])
+        .run::<Rbac>()
+        .unwrap();
+    assert!(outcome.findings.is_empty(), "{:#?}", outcome.findings);
+    let outcome = FakeRepo::new()
+        .file("server.js", app)
+        .changed(&["server.js"])
+        .run::<Rbac>()
+        .unwrap();
+    assert_eq!(
+        findings(&outcome),
+        vec![("server.js".into(), 3, "rbac/unauthenticated-route".into())]
+    );
+}
