@@ -124,3 +124,27 @@ pub fn source_file(rng: &mut Rng, bytes: usize) -> String {
     }
     out
 }
+
+/// The reference for the source-reading checks: read and parse every file
+/// with tree-sitter, natively, on every core, no queries. Asserts that the
+/// generated files parse cleanly.
+pub fn parse_natively(
+    files: &[(std::path::PathBuf, shipready_syntax::Language)],
+) -> (Duration, u64) {
+    use rayon::prelude::*;
+    use shipready_syntax::{Limits, Queries, Session};
+    let nothing = Queries::compile(&[]).expect("no queries compile");
+    let started = Instant::now();
+    let errors: u32 = files
+        .par_iter()
+        .map_init(Session::default, |session, (path, language)| {
+            let text = std::fs::read_to_string(path).expect("generated file");
+            session
+                .query(&nothing, *language, &text, &Limits::default())
+                .expect("parses")
+                .errors
+        })
+        .sum();
+    assert_eq!(errors, 0, "the generated files parse");
+    (started.elapsed(), 0)
+}

@@ -11,11 +11,10 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{BIN, best_of_interleaved, measure, scale};
-use rayon::prelude::*;
-use shipready_syntax::{Language, Limits, Queries, Session};
+use common::{BIN, best_of_interleaved, measure, parse_natively, scale};
+use shipready_syntax::Language;
 
 fn python(i: usize) -> String {
     let mut s = String::from(
@@ -161,22 +160,7 @@ fn main() {
 
     // The reference: read and parse every file with tree-sitter, natively,
     // on every core, no queries.
-    let nothing = Queries::compile(&[]).unwrap();
-    let native = || {
-        let started = Instant::now();
-        let errors: u32 = files
-            .par_iter()
-            .map_init(Session::default, |session, (path, language)| {
-                let text = std::fs::read_to_string(path).unwrap();
-                session
-                    .query(&nothing, *language, &text, &Limits::default())
-                    .unwrap()
-                    .errors
-            })
-            .sum();
-        assert_eq!(errors, 0, "the generated files parse");
-        (started.elapsed(), 0)
-    };
+    let native = || parse_natively(&files);
     let ((ours, _), (reference, _)) = best_of_interleaved(5, || measure(&mut run()), native);
     println!(
         "shipready org-scope benchmark: {} source files, {:.1} MB, best of 5 runs in turns",

@@ -49,6 +49,50 @@ pub fn check_json(repo: &Path, extra: &[&str]) -> (Run, serde_json::Value) {
     (run, report)
 }
 
+/// What a fixture repository's `expect: rule[, rule]` markers name:
+/// path, line and rule, sorted.
+pub fn marked(root: &Path) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for entry in shipready_tests::files_under(root) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        let rel = entry
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for (i, line) in text.lines().enumerate() {
+            if let Some((_, rules)) = line.split_once("expect: ") {
+                for rule in rules.split(',') {
+                    out.push((rel.clone(), i as u64 + 1, rule.trim().to_string()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A JSON report's findings as path, line (0 for none) and rule, sorted
+/// and without repeats, those of rule `skip` left out.
+pub fn found(report: &serde_json::Value, skip: &str) -> Vec<(String, u64, String)> {
+    let mut out: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] != skip)
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["span"]["start-line"].as_u64().unwrap_or(0),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The item with `id` in a JSON report.
 pub fn item<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["items"]

@@ -2,9 +2,9 @@
 //! findings are the ones its markers expect, and the host's `syntax`
 //! service skips and counts what it cannot parse.
 
-use shipready_tests::{TempRepo, files_under};
+use shipready_tests::TempRepo;
 
-use crate::{check_json, item};
+use crate::{check_json, found, item, marked};
 
 /// A fixture app copied into a fresh directory, with the helper setting.
 fn app(stack: &str) -> TempRepo {
@@ -12,25 +12,6 @@ fn app(stack: &str) -> TempRepo {
         "shipready.toml",
         "[checks.org-scope]\nsettings = { scope_helpers = [\"for_org\", \"forOrg\", \"ForOrg\"] }\n",
     )
-}
-
-fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
-    let mut out = Vec::new();
-    for entry in files_under(repo.path()) {
-        let text = std::fs::read_to_string(&entry).unwrap_or_default();
-        for (i, line) in text.lines().enumerate() {
-            if let Some((_, rule)) = line.split_once("expect: ") {
-                let rel = entry
-                    .strip_prefix(repo.path())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.push((rel, i as u64 + 1, rule.trim().to_string()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -48,20 +29,8 @@ fn every_marked_query_of_every_fixture_app_is_found_through_the_host() {
         let repo = app(stack);
         let (run, report) = check_json(repo.path(), &["--only", "org-scope"]);
         assert_eq!(run.code, 1, "{stack}: {}", run.stderr);
-        let mut found: Vec<(String, u64, String)> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["location"]["path"].as_str().unwrap().to_string(),
-                    f["location"]["span"]["start-line"].as_u64().unwrap(),
-                    f["rule"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        found.sort();
-        assert_eq!(found, marked(&repo), "{stack}");
+        let found = found(&report, "");
+        assert_eq!(found, marked(repo.path()), "{stack}");
         assert_eq!(item(&report, "data.tenant-isolation")["status"], "fail");
     }
 }

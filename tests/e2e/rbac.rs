@@ -3,36 +3,15 @@
 //! route inventory, and the access-control item never passes on routes
 //! the check cannot read.
 
-use shipready_tests::{TempRepo, files_under};
+use shipready_tests::TempRepo;
 
-use crate::{check_json, item};
+use crate::{check_json, found, item, marked};
 
 fn app(set: &str, stack: &str) -> TempRepo {
     TempRepo::copy_of(&shipready_tests::fixture(set).join(stack)).file(
         "shipready.toml",
         "[checks.rbac]\nsettings = { auth_guards = [\"requireAuth\", \"ensureLoggedIn\", \"require_login\"], role_guards = [\"requireRole\", \"require_admin\", \"roles_required\"] }\n",
     )
-}
-
-fn marked(repo: &TempRepo) -> Vec<(String, u64, String)> {
-    let mut out = Vec::new();
-    for entry in files_under(repo.path()) {
-        let text = std::fs::read_to_string(&entry).unwrap_or_default();
-        for (i, line) in text.lines().enumerate() {
-            if let Some((_, rules)) = line.split_once("expect: ") {
-                let rel = entry
-                    .strip_prefix(repo.path())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                for rule in rules.split(',') {
-                    out.push((rel.clone(), i as u64 + 1, rule.trim().to_string()));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Every app of a fixture set through the real host: exactly the marked
@@ -51,23 +30,11 @@ fn every_marked_finding_is_found(set: &str, apps: usize) {
         let repo = app(set, stack);
         let (run, report) = check_json(repo.path(), &["--only", "rbac"]);
         assert_eq!(run.code, 1, "{stack}: {}", run.stderr);
-        let keep = |rule: &str| rule != "rbac/route";
         let findings = report["findings"].as_array().unwrap();
-        let mut found: Vec<(String, u64, String)> = findings
-            .iter()
-            .filter(|f| keep(f["rule"].as_str().unwrap()))
-            .map(|f| {
-                (
-                    f["location"]["path"].as_str().unwrap().to_string(),
-                    f["location"]["span"]["start-line"].as_u64().unwrap_or(0),
-                    f["rule"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        found.sort();
-        let expected: Vec<_> = marked(&repo)
+        let found = found(&report, "rbac/route");
+        let expected: Vec<_> = marked(repo.path())
             .into_iter()
-            .filter(|(_, _, r)| keep(r))
+            .filter(|(_, _, r)| r != "rbac/route")
             .collect();
         assert_eq!(found, expected, "{stack}");
         assert_eq!(

@@ -101,42 +101,15 @@ pub fn read(facts: &Facts<'_>, settings: &Settings, out: &mut Inventory) {
                         else {
                             continue;
                         };
-                        let View {
-                            guards,
-                            handler,
-                            handler_at,
-                            method,
-                        } = view_guards(facts, class, settings);
-                        out.routes.push(Route {
-                            framework: "Django",
-                            method,
-                            path: join(&url, &sub),
-                            file: path.to_string(),
-                            // The registration declares the route.
-                            line: reg.line(),
-                            guards,
-                            handler,
-                            handler_at,
-                        });
+                        // The registration declares the route.
+                        let view = view_guards(facts, class, settings);
+                        out.routes
+                            .push(view.route(join(&url, &sub), path, reg.line()));
                     }
                     continue;
                 }
-                let View {
-                    guards,
-                    handler,
-                    handler_at,
-                    method,
-                } = view_guards(facts, view, settings);
-                out.routes.push(Route {
-                    framework: "Django",
-                    method,
-                    path: url,
-                    file: path.to_string(),
-                    line: call.line(),
-                    guards,
-                    handler,
-                    handler_at,
-                });
+                let view = view_guards(facts, view, settings);
+                out.routes.push(view.route(url, path, call.line()));
             }
         }
     }
@@ -155,6 +128,21 @@ struct View {
     handler: String,
     handler_at: Option<(String, u32)>,
     method: String,
+}
+
+impl View {
+    fn route(self, url: String, file: &str, line: u32) -> Route {
+        Route {
+            framework: "Django",
+            method: self.method,
+            path: url,
+            file: file.to_string(),
+            line,
+            guards: self.guards,
+            handler: self.handler,
+            handler_at: self.handler_at,
+        }
+    }
 }
 
 /// A view expression's guards, handler text and method: wrappers first,

@@ -86,24 +86,13 @@ const PATTERNS: &[(Kind, &str)] = &[
     ),
 ];
 
+/// Vendored code, and tests (which set `secure: false` on purpose).
 fn ignored(path: &str) -> bool {
-    path.split('/').any(|part| {
-        matches!(
-            part,
-            "node_modules"
-                | "vendor"
-                | "dist"
-                | "build"
-                | ".venv"
-                | "venv"
-                | "site-packages"
-                | "test"
-                | "tests"
-                | "spec"
-                | "__tests__"
-                | "e2e"
-        )
-    }) || path.contains(".test.")
+    crate::ignored(path)
+        || path
+            .split('/')
+            .any(|part| matches!(part, "test" | "tests" | "spec" | "__tests__" | "e2e"))
+        || path.contains(".test.")
         || path.contains(".spec.")
         || path.contains("_test.")
         || path.ends_with(".min.js")

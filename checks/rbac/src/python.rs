@@ -89,6 +89,22 @@ struct Mount {
     guards: Vec<String>,
 }
 
+impl Mount {
+    /// `url_prefix=` or `prefix=`, and `dependencies=[Depends(...)]`, of a
+    /// blueprint, router or inclusion.
+    fn from_args(args: &[&str]) -> Mount {
+        Mount {
+            prefix: keyword(args, "url_prefix")
+                .or_else(|| keyword(args, "prefix"))
+                .and_then(literal)
+                .unwrap_or_default(),
+            guards: keyword(args, "dependencies")
+                .map(depends)
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// Flask and FastAPI, one pass: they are written the same way.
 pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
     // Routers, blueprints and apps: (file, variable) → own prefix, guards.
@@ -105,16 +121,9 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
             .find('(')
             .map(|i| split_args(&value[i..]))
             .unwrap_or_default();
-        let prefix = keyword(&args, "url_prefix")
-            .or_else(|| keyword(&args, "prefix"))
-            .and_then(literal)
-            .unwrap_or_default();
-        let guards = keyword(&args, "dependencies")
-            .map(depends)
-            .unwrap_or_default();
         objects.insert(
             (item.path, item.text("name")),
-            (framework, Mount { prefix, guards }),
+            (framework, Mount::from_args(&args)),
         );
     }
     if objects.is_empty() {
@@ -131,13 +140,7 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
         let args = call.args();
         let Some(target) = args.first() else { continue };
         let (module, var) = target.rsplit_once('.').unwrap_or(("", target));
-        let prefix = keyword(&args, "url_prefix")
-            .or_else(|| keyword(&args, "prefix"))
-            .and_then(literal)
-            .unwrap_or_default();
-        let guards = keyword(&args, "dependencies")
-            .map(depends)
-            .unwrap_or_default();
+        let Mount { prefix, guards } = Mount::from_args(&args);
         // The app's own prefix and dependencies apply on top.
         let outer = objects
             .get(&(call.path, call.text("object")))

@@ -111,6 +111,20 @@ fn singular(word: &str) -> String {
     }
 }
 
+/// The controller of `resources :projects` (`projects`) or `resource
+/// :profile` (`profiles`), unless `controller:` names another.
+fn resource_controller(name_: &str, plural_resource: bool, args: &[&str]) -> String {
+    option(args, "controller")
+        .and_then(name)
+        .unwrap_or_else(|| {
+            if plural_resource {
+                name_.to_string()
+            } else {
+                plural(name_)
+            }
+        })
+}
+
 /// The seven actions of `resources` (or six of `resource`), filtered by
 /// `only` and `except`: (action, method, path suffix).
 fn actions(
@@ -259,15 +273,7 @@ fn enter(scope: &mut Scope, call: &Item<'_>) {
         "resources" | "resource" => {
             if let Some(n) = first {
                 let plural_resource = call.text("method") == "resources";
-                let controller = option(&args, "controller")
-                    .and_then(name)
-                    .unwrap_or_else(|| {
-                        if plural_resource {
-                            n.clone()
-                        } else {
-                            plural(&n)
-                        }
-                    });
+                let controller = resource_controller(&n, plural_resource, &args);
                 scope.path = if plural_resource {
                     join(&scope.path, &format!("{n}/:{}_id", singular(&n)))
                 } else {
@@ -346,15 +352,7 @@ fn declare(
                 return;
             };
             let plural_resource = method == "resources";
-            let controller = option(&args, "controller")
-                .and_then(name)
-                .unwrap_or_else(|| {
-                    if plural_resource {
-                        n.clone()
-                    } else {
-                        plural(&n)
-                    }
-                });
+            let controller = resource_controller(&n, plural_resource, &args);
             let base = join(&scope.path, &n);
             for (action, verb, suffix) in actions(plural_resource, &args) {
                 push(

@@ -193,6 +193,16 @@ fn print_inventory() {
     }
 }
 
+/// The inventory's lines: `GET /x (Express): open; no guard`.
+fn inventory(outcome: &Outcome) -> Vec<&str> {
+    outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rbac/route")
+        .map(|f| f.message.as_str())
+        .collect()
+}
+
 /// Rules and lines of the findings that count (the inventory left out).
 fn findings(outcome: &Outcome) -> Vec<(String, u32, String)> {
     found(outcome)
@@ -353,12 +363,7 @@ fn rails_nested_member_and_collection_routes_get_their_paths_and_filters() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes: Vec<&str> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.rule == "rbac/route")
-        .map(|f| f.message.as_str())
-        .collect();
+    let routes = inventory(&outcome);
     for want in [
         "GET /projects/:id (Rails): authenticated; guards: authenticate_user!; handler app/controllers/projects_controller.rb:4",
         "POST /projects/:project_id/tasks (Rails): open; no guard; handler app/controllers/tasks_controller.rb:2",
@@ -509,12 +514,7 @@ fn koa_routers_and_express_routers_mounted_in_the_same_file_get_prefix_and_guard
         )
         .run::<Rbac>()
         .unwrap();
-    let routes: Vec<&str> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.rule == "rbac/route")
-        .map(|f| f.message.as_str())
-        .collect();
+    let routes = inventory(&outcome);
     for want in [
         "GET /api/projects (Koa): authenticated; guards: requireAuth",
         "GET /exports (Koa): open; no guard",
@@ -549,12 +549,7 @@ fn fastify_plugins_registered_with_a_prefix_inherit_the_hooks_before_them() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes: Vec<&str> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.rule == "rbac/route")
-        .map(|f| f.message.as_str())
-        .collect();
+    let routes = inventory(&outcome);
     for want in [
         "GET /healthz (Fastify): public by design; guards: require('@fastify/rate-limit')",
         "GET /reports/:id (Fastify): open; guards: require('@fastify/rate-limit')",
@@ -598,12 +593,7 @@ fn echo_chi_and_net_http_routes_get_their_middleware() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes: Vec<&str> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.rule == "rbac/route")
-        .map(|f| f.message.as_str())
-        .collect();
+    let routes = inventory(&outcome);
     for want in [
         "GET /admin/stats (echo): role-checked; guards: echojwt.JWT(secret), requireRole(\"admin\")",
         "DELETE /projects/:id (echo): open; no guard",
@@ -614,20 +604,6 @@ fn echo_chi_and_net_http_routes_get_their_middleware() {
     ] {
         assert!(routes.contains(&want), "{want} not in {routes:#?}");
     }
-}
-
-#[test]
-#[ignore]
-fn profile_dir() {
-    let dir = std::env::var("RBAC_DIR").unwrap();
-    let repo = FakeRepo::from_dir(Path::new(&dir));
-    let started = std::time::Instant::now();
-    let outcome = repo.run::<Rbac>().unwrap();
-    println!(
-        "{} findings in {:?}",
-        outcome.findings.len(),
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -671,12 +647,7 @@ fn go_routes_registered_in_functions_get_the_router_their_caller_passes() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes: Vec<&str> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.rule == "rbac/route")
-        .map(|f| f.message.as_str())
-        .collect();
+    let routes = inventory(&outcome);
     for want in [
         "DELETE /api/admin/users/:id (gin): authenticated; guards: ensureLoggedIn()",
         "GET /api/projects (gin): authenticated; guards: ensureLoggedIn()",
