@@ -232,14 +232,20 @@ fn routes_in(
             Shape::Call => {
                 let method = item.text("method");
                 let object = item.text("object");
-                if !METHODS.contains(&method) || object != var {
+                if !METHODS.contains(&method) {
                     continue;
                 }
                 let args = item.args();
-                if args.len() < 2 {
-                    continue; // `app.get('setting')`
-                }
-                let Some(path) = literal(args[0]) else {
+                // `router.route('/items/:id').get(h).delete(h)`: the path
+                // is `route`'s, every argument of the verb is middleware
+                // or handler.
+                let chained = chained_path(object, var);
+                let (path_arg, rest) = match chained {
+                    Some(path) => (path, &args[..]),
+                    None if object == var && args.len() >= 2 => (args[0], &args[1..]),
+                    None => continue, // another object, or `app.get('setting')`
+                };
+                let Some(path) = literal(path_arg) else {
                     out.dynamic.push(Dynamic {
                         framework,
                         file: file.path.to_string(),
@@ -249,9 +255,12 @@ fn routes_in(
                     continue;
                 };
                 let mut guards = mount.guards.clone();
-                guards.extend(uses_before(file, object, i));
-                guards.extend(args[1..args.len() - 1].iter().map(|g| g.to_string()));
-                let (handler, handler_at) = handler_text(args[args.len() - 1], file.path, facts);
+                guards.extend(uses_before(file, var, i));
+                let Some((handler, middleware)) = rest.split_last() else {
+                    continue;
+                };
+                guards.extend(middleware.iter().map(|g| g.to_string()));
+                let (handler, handler_at) = handler_text(handler, file.path, facts);
                 out.routes.push(Route {
                     framework,
                     method: match method {
@@ -278,6 +287,17 @@ fn routes_in(
             _ => {}
         }
     }
+}
+
+/// The path argument of `var.route('/x')` when `object` is that call, or
+/// that call followed by other verbs (`var.route('/x').get(h)`).
+fn chained_path<'t>(object: &'t str, var: &str) -> Option<&'t str> {
+    let rest = object
+        .strip_prefix(var)?
+        .trim_start()
+        .strip_prefix(".route(")?;
+    let close = rest.find(')')?;
+    Some(rest[..close].trim())
 }
 
 /// The handler's source: inline, or the function it names (and where).

@@ -78,7 +78,7 @@ const PYTHON: &[(Shape, &str)] = &[
 const SCRIPT: &[(Shape, &str)] = &[
     (
         Shape::Call,
-        r#"(call_expression function: (member_expression object: (_) @object property: (property_identifier) @method) arguments: (arguments) @args (#match? @method "^(get|post|put|patch|delete|del|all|use|options|head|route|register|addHook|useGlobalGuards)$")) @item"#,
+        r#"(call_expression function: (member_expression object: (_) @object property: (property_identifier) @method) arguments: (arguments) @args (#match? @method "^(get|post|put|patch|delete|del|all|use|options|head|route|register|addHook|useGlobalGuards|setGlobalPrefix)$")) @item"#,
     ),
     (
         Shape::ComputedCall,

@@ -6,6 +6,7 @@
 //! `app.useGlobalGuards(...)`), which `@Public()` on the class or method
 //! turns off (the usual allowlist idiom). A global roles guard only counts
 //! where `@Roles(...)` says which role. `@Throttle()` limits the rate.
+//! `app.setGlobalPrefix('api')` prefixes every path.
 
 use std::sync::LazyLock;
 
@@ -36,6 +37,12 @@ fn guard_decorator(text: &str) -> bool {
 }
 
 pub fn read(facts: &Facts<'_>, names: &GuardNames, out: &mut Inventory) {
+    // `app.setGlobalPrefix('api')` puts every controller under `/api`.
+    let global_prefix = facts
+        .of(Shape::Call)
+        .filter(|c| c.text("method") == "setGlobalPrefix")
+        .find_map(|c| c.args().first().and_then(|a| literal(a)))
+        .unwrap_or_default();
     let mut global: Vec<String> = facts
         .of(Shape::Decorator)
         .flat_map(|d| APP_GUARD.captures_iter(&d.node.text))
@@ -119,7 +126,7 @@ pub fn read(facts: &Facts<'_>, names: &GuardNames, out: &mut Inventory) {
                 out.routes.push(Route {
                     framework: "NestJS",
                     method: if verb == "ALL" { "ANY".into() } else { verb },
-                    path: join(&format!("/{prefix}"), &sub),
+                    path: join(&join(&format!("/{global_prefix}"), &prefix), &sub),
                     file: path.to_string(),
                     line: facts_line(items, route).unwrap_or(method.line()),
                     guards,

@@ -707,3 +707,43 @@ fn a_change_without_source_or_configuration_costs_nothing() {
         vec![("server.js".into(), 3, "rbac/unauthenticated-route".into())]
     );
 }
+
+#[test]
+fn a_nestjs_global_prefix_prefixes_every_controller() {
+    let outcome = FakeRepo::new()
+        .file(
+            "src/main.ts",
+            "async function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  app.setGlobalPrefix('api');\n  await app.listen(3000);\n}\n",
+        )
+        .file(
+            "src/admin.controller.ts",
+            "@Controller('admin')\nexport class AdminController {\n  @UseGuards(JwtAuthGuard)\n  @Get('stats')\n  stats() {\n    return {};\n  }\n}\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    assert_eq!(
+        inventory(&outcome),
+        vec!["GET /api/admin/stats (NestJS): authenticated; guards: UseGuards(JwtAuthGuard)"]
+    );
+}
+
+#[test]
+fn express_route_chains_are_routes() {
+    let outcome = FakeRepo::new()
+        .file(
+            "app.js",
+            "const express = require('express');\nconst router = express.Router();\n\
+             router.route('/items/:id')\n  .get(requireAuth, getItem)\n  .delete(deleteItem);\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    let mut routes = inventory(&outcome);
+    routes.sort();
+    assert_eq!(
+        routes,
+        vec![
+            "DELETE /items/:id (Express): open; no guard",
+            "GET /items/:id (Express): authenticated; guards: requireAuth",
+        ]
+    );
+}
