@@ -112,7 +112,12 @@ struct RouterFunction<'f, 'a> {
     item: &'f Item<'a>,
     /// Parameter position, name and router kind.
     params: Vec<(usize, String, Kind)>,
+    /// It makes a chi router and returns it, for `r.Mount("/p", f())`.
+    factory: bool,
 }
+
+/// The position a factory's own router is bound at in [`Calls`].
+const OWN_ROUTER: usize = usize::MAX;
 
 fn router_functions<'f, 'a>(facts: &'f Facts<'a>) -> BTreeMap<&'a str, RouterFunction<'f, 'a>> {
     let mut out = BTreeMap::new();
@@ -144,13 +149,16 @@ fn router_functions<'f, 'a>(facts: &'f Facts<'a>) -> BTreeMap<&'a str, RouterFun
             .enumerate()
             .filter_map(|(i, (n, t))| Some((i, n.clone(), param_kind(t.as_deref()?)?)))
             .collect();
-        if !routers.is_empty() {
+        let factory =
+            routers.is_empty() && text.contains("chi.NewRouter()") && text.contains("return ");
+        if !routers.is_empty() || factory {
             out.insert(
                 name,
                 RouterFunction {
                     path: item.path,
                     item,
                     params: routers,
+                    factory,
                 },
             );
         }
@@ -187,6 +195,7 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
             path,
             &items,
             vec![(u32::MAX, BTreeMap::new())],
+            None,
             &functions,
             &mut calls,
             &mut seen,
@@ -208,18 +217,45 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
                 continue;
             }
             let mut scope = BTreeMap::new();
+            let mut mounted = None;
             for (index, router) in bound {
-                if let Some((_, param, _)) = function.params.iter().find(|(i, _, _)| *i == index) {
+                if index == OWN_ROUTER {
+                    mounted = Some(router);
+                } else if let Some((_, param, _)) =
+                    function.params.iter().find(|(i, _, _)| *i == index)
+                {
                     scope.insert(param.clone(), router);
                 }
             }
             walk_function(
-                facts, function, scope, &functions, &mut calls, &mut seen, out,
+                facts,
+                function,
+                scope,
+                mounted.as_ref(),
+                &functions,
+                &mut calls,
+                &mut seen,
+                out,
             );
         }
     }
     for (name, function) in &functions {
         if walked.iter().any(|k| k.starts_with(&format!("{name}["))) {
+            continue;
+        }
+        if function.factory {
+            // Mounted nowhere the check can see: served as it is
+            // (`http.ListenAndServe(":80", router())`).
+            walk_function(
+                facts,
+                function,
+                BTreeMap::new(),
+                None,
+                &functions,
+                &mut Vec::new(),
+                &mut seen,
+                out,
+            );
             continue;
         }
         let scope = function
@@ -241,6 +277,7 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
             facts,
             function,
             scope,
+            None,
             &functions,
             &mut Vec::new(),
             &mut seen,
@@ -263,10 +300,12 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn walk_function(
     facts: &Facts<'_>,
     function: &RouterFunction<'_, '_>,
     scope: BTreeMap<String, Router>,
+    mounted: Option<&Router>,
     functions: &BTreeMap<&str, RouterFunction<'_, '_>>,
     calls: &mut Calls,
     seen: &mut Vec<Kind>,
@@ -284,6 +323,7 @@ fn walk_function(
         function.path,
         &items,
         vec![(u32::MAX, scope)],
+        mounted,
         functions,
         calls,
         seen,
@@ -297,6 +337,8 @@ fn walk(
     path: &str,
     items: &[&Item<'_>],
     mut scopes: Scopes,
+    // The router a mounted factory's `chi.NewRouter()` stands for.
+    mounted: Option<&Router>,
     functions: &BTreeMap<&str, RouterFunction<'_, '_>>,
     calls: &mut Calls,
     seen: &mut Vec<Kind>,
@@ -311,6 +353,7 @@ fn walk(
                 let name = item.text("name").to_string();
                 let value = item.text("value");
                 let router = match root(value) {
+                    Some(_) if mounted.is_some() => mounted.cloned(),
                     Some(kind) => Some(Router {
                         kind,
                         prefix: String::new(),
@@ -371,6 +414,34 @@ fn walk(
                             let r = m.get_mut(object).expect("found");
                             r.guards
                                 .extend(args.iter().map(|a| (item.start(), a.to_string())));
+                        }
+                    }
+                    "Mount" => {
+                        // `r.Mount("/admin", adminRouter())`: a factory's
+                        // router under this prefix and middleware.
+                        let (Some(sub), Some(target)) =
+                            (args.first().and_then(|a| literal(a)), args.get(1))
+                        else {
+                            continue;
+                        };
+                        let name = target
+                            .trim_end_matches("()")
+                            .rsplit('.')
+                            .next()
+                            .unwrap_or("");
+                        if functions.get(name).is_some_and(|f| f.factory) && target.ends_with("()")
+                        {
+                            let guards = router
+                                .guards_before(item.start())
+                                .into_iter()
+                                .map(|g| (0, g))
+                                .collect();
+                            let mounted = Router {
+                                kind: router.kind,
+                                prefix: join(&router.prefix, &sub),
+                                guards,
+                            };
+                            calls.push((name.to_string(), vec![(OWN_ROUTER, mounted)]));
                         }
                     }
                     "Route" if router.kind == Kind::Chi => {

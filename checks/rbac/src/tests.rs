@@ -747,3 +747,28 @@ fn express_route_chains_are_routes() {
         ]
     );
 }
+
+#[test]
+fn chi_routers_mounted_from_a_factory_get_the_mount_prefix_and_middleware() {
+    let outcome = FakeRepo::new()
+        .file(
+            "main.go",
+            "package main\n\nfunc main() {\n\tr := chi.NewRouter()\n\tr.Use(requireAuth)\n\tr.Mount(\"/admin\", adminRouter())\n\thttp.ListenAndServe(\":8080\", r)\n}\n\n\
+             func adminRouter() http.Handler {\n\tr := chi.NewRouter()\n\tr.Use(AdminOnly)\n\tr.Get(\"/stats\", stats)\n\treturn r\n}\n",
+        )
+        .file(
+            "web/routes.go",
+            "package web\n\nfunc NewRouter() http.Handler {\n\tr := chi.NewRouter()\n\tr.Get(\"/orders\", orders)\n\treturn r\n}\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    let mut routes = inventory(&outcome);
+    routes.sort();
+    assert_eq!(
+        routes,
+        vec![
+            "GET /admin/stats (chi): role-checked; guards: requireAuth, AdminOnly",
+            "GET /orders (chi): open; no guard",
+        ]
+    );
+}
