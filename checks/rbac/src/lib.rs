@@ -3,9 +3,11 @@
 //!
 //! 1. The host parses the source (one tree-sitter query per language,
 //!    [`facts`]); the framework readers turn what it found into a route
-//!    inventory with the guards in front of each route: Express
-//!    ([`express`]), Next.js ([`nextjs`]), NestJS ([`nestjs`]), Flask and
-//!    FastAPI ([`python`]), Django and DRF ([`django`]).
+//!    inventory with the guards in front of each route: Express and Koa
+//!    ([`express`]), Fastify ([`fastify`]), Next.js ([`nextjs`]), NestJS
+//!    ([`nestjs`]), Flask and FastAPI ([`python`]), Django and DRF
+//!    ([`django`]), Rails ([`rails`]), gin, echo, chi and `net/http`
+//!    ([`go`]), Spring ([`spring`]).
 //! 2. The route rules are judged the same way for every framework
 //!    ([`judge`]): unauthenticated routes, privileged routes without a role
 //!    check, login and reset without rate limiting, privileged actions
