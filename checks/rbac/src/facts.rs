@@ -9,7 +9,56 @@ use std::collections::BTreeMap;
 
 use shipready_sdk::syntax::{Answer, Capture, Language, QuerySpec};
 
-/// Source files the check parses.
+/// Source files the check reads, by language family, with what shows a
+/// web framework is used there: an import, or a file where routes live.
+/// Parsing is the cost: a family none of whose files shows one is not
+/// parsed at all.
+pub const FAMILIES: &[Family] = &[
+    Family {
+        globs: &[
+            "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts",
+        ],
+        marker: r#"(require\(|from )\s*['"](express|koa|@koa/router|koa-router|fastify|@nestjs/[a-z-]+|next|next/server|next-auth[a-z/-]*)['"]"#,
+        route_files: &[
+            "**/app/**/route.ts",
+            "**/app/**/route.js",
+            "**/pages/api/**",
+            "middleware.ts",
+            "src/middleware.ts",
+        ],
+    },
+    Family {
+        globs: &["*.py"],
+        marker: r"^\s*(from|import)\s+(flask|fastapi|django|rest_framework)\b",
+        route_files: &["urls.py"],
+    },
+    Family {
+        globs: &["*.rb"],
+        marker: r"Rails\.application\.routes\.draw",
+        route_files: &["config/routes.rb"],
+    },
+    Family {
+        globs: &["*.go"],
+        marker: r#""(github\.com/(gin-gonic/gin|labstack/echo[/a-z0-9]*|go-chi/chi[/a-z0-9]*)|net/http)""#,
+        route_files: &[],
+    },
+    Family {
+        globs: &["*.java"],
+        marker: r"org\.springframework\.(web\.bind\.annotation|security)",
+        route_files: &[],
+    },
+];
+
+/// A language family the check reads.
+pub struct Family {
+    pub globs: &'static [&'static str],
+    /// A line that shows a web framework in a file of the family.
+    pub marker: &'static str,
+    /// Files that hold routes whatever they import.
+    pub route_files: &'static [&'static str],
+}
+
+/// Every source file the check can read.
 pub const GLOBS: &[&str] = &[
     "*.py", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts", "*.rb", "*.go",
     "*.java",

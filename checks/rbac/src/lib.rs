@@ -26,7 +26,10 @@
 //! it does not read yet) are reported as such, at low severity: they are
 //! never counted as protected.
 //!
-//! In a change-limited run (`--since`), a change with no source or
+//! Parsing is the cost: one native search first finds which language
+//! families import a web framework (or hold route files such as
+//! `config/routes.rb`, `urls.py`, `app/**/route.ts`); only those are
+//! parsed. In a change-limited run (`--since`), a change with no source or
 //! configuration file costs nothing.
 //!
 //! Settings: `auth_guards` and `role_guards`, lists of function,
@@ -101,7 +104,13 @@ impl Check for Rbac {
                 return Ok(());
             }
         }
-        let answer = cx.query_syntax(facts::GLOBS, &facts::queries())?;
+        let globs = families_in_use(cx)?;
+        let answer = if globs.is_empty() {
+            cx.log(Level::Info, "no web framework imported: no source parsed");
+            Answer::default()
+        } else {
+            cx.query_syntax(&globs, &facts::queries())?
+        };
         let facts = Facts::new(&answer);
         let paths: BTreeSet<String> = cx
             .paths(facts::GLOBS)?
@@ -192,6 +201,33 @@ fn ignored(path: &str) -> bool {
                 | "site-packages"
         )
     })
+}
+
+/// The globs of the language families where a web framework shows (one
+/// native search and a listing): the others are not parsed.
+fn families_in_use(cx: &Cx<'_>) -> Result<Vec<&'static str>> {
+    let patterns: Vec<Pattern> = facts::FAMILIES
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Pattern::new(i as u32, f.marker))
+        .collect();
+    let hits = cx.search(&patterns, facts::GLOBS)?;
+    let mut globs = Vec::new();
+    for (i, family) in facts::FAMILIES.iter().enumerate() {
+        let marked = hits
+            .hits
+            .iter()
+            .any(|h| h.pattern == i as u32 && !ignored(&h.path));
+        let routes = !family.route_files.is_empty()
+            && cx
+                .paths(family.route_files)?
+                .iter()
+                .any(|f| !ignored(&f.path));
+        if marked || routes {
+            globs.extend_from_slice(family.globs);
+        }
+    }
+    Ok(globs)
 }
 
 /// DRF's default permission classes and Django's login-required

@@ -224,7 +224,7 @@ fn several_frameworks_in_one_repository_are_all_read() {
         )
         .file(
             "svc/main.go",
-            "package main\nfunc main() {\n\tr := gin.Default()\n\tr.GET(\"/reports\", h)\n}\n",
+            "package main\nimport \"github.com/gin-gonic/gin\"\nfunc main() {\n\tr := gin.Default()\n\tr.GET(\"/reports\", h)\n}\n",
         )
         .run::<Rbac>()
         .unwrap();
@@ -232,7 +232,7 @@ fn several_frameworks_in_one_repository_are_all_read() {
         findings(&outcome),
         vec![
             ("api/app.py".into(), 4, "rbac/unauthenticated-route".into()),
-            ("svc/main.go".into(), 4, "rbac/unauthenticated-route".into()),
+            ("svc/main.go".into(), 5, "rbac/unauthenticated-route".into()),
             (
                 "web/server.js".into(),
                 3,
@@ -581,7 +581,7 @@ fn echo_chi_and_net_http_routes_get_their_middleware() {
     let outcome = FakeRepo::new()
         .file(
             "cmd/echo/main.go",
-            "package main\n\nfunc main() {\n\te := echo.New()\n\tadmin := e.Group(\"/admin\", echojwt.JWT(secret))\n\tadmin.GET(\"/stats\", stats, requireRole(\"admin\"))\n\te.DELETE(\"/projects/:id\", deleteProject)\n}\n",
+            "package main\n\nimport \"github.com/labstack/echo/v4\"\n\nfunc main() {\n\te := echo.New()\n\tadmin := e.Group(\"/admin\", echojwt.JWT(secret))\n\tadmin.GET(\"/stats\", stats, requireRole(\"admin\"))\n\te.DELETE(\"/projects/:id\", deleteProject)\n}\n",
         )
         .file(
             "cmd/chi/main.go",
@@ -635,7 +635,7 @@ fn go_routes_registered_in_functions_get_the_router_their_caller_passes() {
     let outcome = FakeRepo::new()
         .file(
             "main.go",
-            "package main\n\nfunc main() {\n\tr := gin.Default()\n\tapi := r.Group(\"/api\", ensureLoggedIn())\n\troutes.RegisterProjects(api)\n\tRegisterPublic(r)\n}\n",
+            "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.Default()\n\tapi := r.Group(\"/api\", ensureLoggedIn())\n\troutes.RegisterProjects(api)\n\tRegisterPublic(r)\n}\n",
         )
         .file(
             "routes/projects.go",
@@ -717,7 +717,7 @@ fn a_nestjs_global_prefix_prefixes_every_controller() {
         )
         .file(
             "src/admin.controller.ts",
-            "@Controller('admin')\nexport class AdminController {\n  @UseGuards(JwtAuthGuard)\n  @Get('stats')\n  stats() {\n    return {};\n  }\n}\n",
+            "import { Controller, Get, UseGuards } from '@nestjs/common';\n@Controller('admin')\nexport class AdminController {\n  @UseGuards(JwtAuthGuard)\n  @Get('stats')\n  stats() {\n    return {};\n  }\n}\n",
         )
         .run::<Rbac>()
         .unwrap();
@@ -753,12 +753,12 @@ fn chi_routers_mounted_from_a_factory_get_the_mount_prefix_and_middleware() {
     let outcome = FakeRepo::new()
         .file(
             "main.go",
-            "package main\n\nfunc main() {\n\tr := chi.NewRouter()\n\tr.Use(requireAuth)\n\tr.Mount(\"/admin\", adminRouter())\n\thttp.ListenAndServe(\":8080\", r)\n}\n\n\
+            "package main\n\nimport \"github.com/go-chi/chi/v5\"\n\nfunc main() {\n\tr := chi.NewRouter()\n\tr.Use(requireAuth)\n\tr.Mount(\"/admin\", adminRouter())\n\thttp.ListenAndServe(\":8080\", r)\n}\n\n\
              func adminRouter() http.Handler {\n\tr := chi.NewRouter()\n\tr.Use(AdminOnly)\n\tr.Get(\"/stats\", stats)\n\treturn r\n}\n",
         )
         .file(
             "web/routes.go",
-            "package web\n\nfunc NewRouter() http.Handler {\n\tr := chi.NewRouter()\n\tr.Get(\"/orders\", orders)\n\treturn r\n}\n",
+            "package web\n\nimport \"net/http\"\n\nfunc NewRouter() http.Handler {\n\tr := chi.NewRouter()\n\tr.Get(\"/orders\", orders)\n\treturn r\n}\n",
         )
         .run::<Rbac>()
         .unwrap();
