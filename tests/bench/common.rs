@@ -148,3 +148,18 @@ pub fn parse_natively(
     assert_eq!(errors, 0, "the generated files parse");
     (started.elapsed(), 0)
 }
+
+/// `shipready check ROOT --format json --only CHECK` with its own cache.
+pub fn check_only(root: &std::path::Path, check: &str, cache: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "check",
+        root.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+        "--only",
+        check,
+    ])
+    .env("SHIPREADY_CACHE_DIR", cache);
+    cmd
+}

@@ -10,10 +10,9 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
-use common::{BIN, best_of_interleaved, measure, parse_natively, scale};
+use common::{best_of_interleaved, check_only, measure, parse_natively, scale};
 use shipready_syntax::Language;
 
 fn python(i: usize) -> String {
@@ -135,19 +134,7 @@ fn main() {
         }
     }
     let cache = tempfile::tempdir().unwrap();
-    let run = || {
-        let mut cmd = Command::new(BIN);
-        cmd.args([
-            "check",
-            root.to_str().unwrap(),
-            "--format",
-            "json",
-            "--only",
-            "org-scope",
-        ])
-        .env("SHIPREADY_CACHE_DIR", cache.path());
-        cmd
-    };
+    let run = || check_only(root, "org-scope", cache.path());
     let out = run().output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     let findings = report["findings"].as_array().map_or(0, Vec::len);

@@ -10,10 +10,9 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
-use common::{BIN, best_of_interleaved, measure, parse_natively, scale};
+use common::{best_of_interleaved, check_only, measure, parse_natively, scale};
 use shipready_syntax::Language;
 
 /// Routes per Express, Flask and gin file.
@@ -139,19 +138,7 @@ fn main() {
     server.push_str("\t_ = r.Run()\n}\n");
     write("cmd/server/main.go", &server);
     let cache = tempfile::tempdir().unwrap();
-    let run = || {
-        let mut cmd = Command::new(BIN);
-        cmd.args([
-            "check",
-            root.to_str().unwrap(),
-            "--format",
-            "json",
-            "--only",
-            "rbac",
-        ])
-        .env("SHIPREADY_CACHE_DIR", cache.path());
-        cmd
-    };
+    let run = || check_only(root, "rbac", cache.path());
     let out = run().output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     let findings = report["findings"].as_array().cloned().unwrap_or_default();

@@ -203,6 +203,14 @@ fn inventory(outcome: &Outcome) -> Vec<&str> {
         .collect()
 }
 
+/// Each of `wanted` is a line of the inventory.
+fn assert_listed(outcome: &Outcome, wanted: &[&str]) {
+    let routes = inventory(outcome);
+    for want in wanted {
+        assert!(routes.contains(want), "{want} not in {routes:#?}");
+    }
+}
+
 /// Rules and lines of the findings that count (the inventory left out).
 fn findings(outcome: &Outcome) -> Vec<(String, u32, String)> {
     found(outcome)
@@ -363,15 +371,15 @@ fn rails_nested_member_and_collection_routes_get_their_paths_and_filters() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes = inventory(&outcome);
-    for want in [
-        "GET /projects/:id (Rails): authenticated; guards: authenticate_user!; handler app/controllers/projects_controller.rb:4",
-        "POST /projects/:project_id/tasks (Rails): open; no guard; handler app/controllers/tasks_controller.rb:2",
-        "POST /projects/:id/archive (Rails): authenticated; guards: authenticate_user!; handler app/controllers/projects_controller.rb:6",
-        "GET /projects/search (Rails): open; no guard; handler app/controllers/projects_controller.rb:8",
-    ] {
-        assert!(routes.contains(&want), "{want} not in {routes:#?}");
-    }
+    assert_listed(
+        &outcome,
+        &[
+            "GET /projects/:id (Rails): authenticated; guards: authenticate_user!; handler app/controllers/projects_controller.rb:4",
+            "POST /projects/:project_id/tasks (Rails): open; no guard; handler app/controllers/tasks_controller.rb:2",
+            "POST /projects/:id/archive (Rails): authenticated; guards: authenticate_user!; handler app/controllers/projects_controller.rb:6",
+            "GET /projects/search (Rails): open; no guard; handler app/controllers/projects_controller.rb:8",
+        ],
+    );
     assert_eq!(
         findings(&outcome),
         vec![
@@ -514,14 +522,14 @@ fn koa_routers_and_express_routers_mounted_in_the_same_file_get_prefix_and_guard
         )
         .run::<Rbac>()
         .unwrap();
-    let routes = inventory(&outcome);
-    for want in [
-        "GET /api/projects (Koa): authenticated; guards: requireAuth",
-        "GET /exports (Koa): open; no guard",
-        "GET /admin/stats (Express): role-checked; guards: requireAuth, requireRole('admin')",
-    ] {
-        assert!(routes.contains(&want), "{want} not in {routes:#?}");
-    }
+    assert_listed(
+        &outcome,
+        &[
+            "GET /api/projects (Koa): authenticated; guards: requireAuth",
+            "GET /exports (Koa): open; no guard",
+            "GET /admin/stats (Express): role-checked; guards: requireAuth, requireRole('admin')",
+        ],
+    );
 }
 
 #[test]
@@ -549,16 +557,16 @@ fn fastify_plugins_registered_with_a_prefix_inherit_the_hooks_before_them() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes = inventory(&outcome);
-    for want in [
-        "GET /healthz (Fastify): public by design; guards: require('@fastify/rate-limit')",
-        "GET /reports/:id (Fastify): open; guards: require('@fastify/rate-limit')",
-        "GET /admin/stats (Fastify): role-checked; guards: require('@fastify/rate-limit'), app.authenticate, fastify.requireRole('admin')",
-        "POST /admin/cache/flush (Fastify): authenticated; guards: require('@fastify/rate-limit'), app.authenticate",
-        "GET /me (Fastify): authenticated; guards: require('@fastify/rate-limit'), app.authenticate",
-    ] {
-        assert!(routes.contains(&want), "{want} not in {routes:#?}");
-    }
+    assert_listed(
+        &outcome,
+        &[
+            "GET /healthz (Fastify): public by design; guards: require('@fastify/rate-limit')",
+            "GET /reports/:id (Fastify): open; guards: require('@fastify/rate-limit')",
+            "GET /admin/stats (Fastify): role-checked; guards: require('@fastify/rate-limit'), app.authenticate, fastify.requireRole('admin')",
+            "POST /admin/cache/flush (Fastify): authenticated; guards: require('@fastify/rate-limit'), app.authenticate",
+            "GET /me (Fastify): authenticated; guards: require('@fastify/rate-limit'), app.authenticate",
+        ],
+    );
     assert_eq!(
         findings(&outcome),
         vec![
@@ -593,17 +601,17 @@ fn echo_chi_and_net_http_routes_get_their_middleware() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes = inventory(&outcome);
-    for want in [
-        "GET /admin/stats (echo): role-checked; guards: echojwt.JWT(secret), requireRole(\"admin\")",
-        "DELETE /projects/:id (echo): open; no guard",
-        "GET /api/projects (chi): authenticated; guards: requireAuth",
-        "GET /exports (chi): open; no guard",
-        "GET /me (net/http): authenticated; guards: requireAuth",
-        "POST /internal/reindex (net/http): open; no guard",
-    ] {
-        assert!(routes.contains(&want), "{want} not in {routes:#?}");
-    }
+    assert_listed(
+        &outcome,
+        &[
+            "GET /admin/stats (echo): role-checked; guards: echojwt.JWT(secret), requireRole(\"admin\")",
+            "DELETE /projects/:id (echo): open; no guard",
+            "GET /api/projects (chi): authenticated; guards: requireAuth",
+            "GET /exports (chi): open; no guard",
+            "GET /me (net/http): authenticated; guards: requireAuth",
+            "POST /internal/reindex (net/http): open; no guard",
+        ],
+    );
 }
 
 #[test]
@@ -647,14 +655,14 @@ fn go_routes_registered_in_functions_get_the_router_their_caller_passes() {
         )
         .run::<Rbac>()
         .unwrap();
-    let routes = inventory(&outcome);
-    for want in [
-        "DELETE /api/admin/users/:id (gin): authenticated; guards: ensureLoggedIn()",
-        "GET /api/projects (gin): authenticated; guards: ensureLoggedIn()",
-        "GET /reports/:id (gin): open; no guard",
-    ] {
-        assert!(routes.contains(&want), "{want} not in {routes:#?}");
-    }
+    assert_listed(
+        &outcome,
+        &[
+            "DELETE /api/admin/users/:id (gin): authenticated; guards: ensureLoggedIn()",
+            "GET /api/projects (gin): authenticated; guards: ensureLoggedIn()",
+            "GET /reports/:id (gin): open; no guard",
+        ],
+    );
     let orphan = outcome
         .findings
         .iter()
