@@ -12,10 +12,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::express::{first_line, join};
+use crate::express::join;
 use crate::facts::{Facts, Item, Shape, literal, split_args};
 use crate::python::decorators;
-use crate::routes::{Dynamic, Inventory, Route};
+use crate::routes::{Inventory, Route};
 
 /// What the project's settings say.
 #[derive(Debug, Default, Clone)]
@@ -73,12 +73,7 @@ pub fn read(facts: &Facts<'_>, settings: &Settings, out: &mut Inventory) {
                 seen = true;
                 let args = call.args();
                 let Some(route) = args.first().and_then(|a| literal(a)) else {
-                    out.dynamic.push(Dynamic {
-                        framework: "Django",
-                        file: path.to_string(),
-                        line: call.line(),
-                        code: first_line(&call.node.text),
-                    });
+                    out.cannot_follow("Django", path, call);
                     continue;
                 };
                 let Some(view) = args.get(1) else { continue };

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{Facts, Item, Shape, keyword, literal, split_args};
-use crate::routes::{Dynamic, Inventory, Route};
+use crate::routes::{Inventory, Route};
 
 const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "del", "all", "options", "head",
@@ -246,12 +246,7 @@ fn routes_in(
                     None => continue, // another object, or `app.get('setting')`
                 };
                 let Some(path) = literal(path_arg) else {
-                    out.dynamic.push(Dynamic {
-                        framework,
-                        file: file.path.to_string(),
-                        line: item.line(),
-                        code: first_line(&item.node.text),
-                    });
+                    out.cannot_follow(framework, file.path, item);
                     continue;
                 };
                 let mut guards = mount.guards.clone();
@@ -277,12 +272,7 @@ fn routes_in(
                 });
             }
             Shape::ComputedCall if item.text("object") == var => {
-                out.dynamic.push(Dynamic {
-                    framework,
-                    file: file.path.to_string(),
-                    line: item.line(),
-                    code: first_line(&item.node.text),
-                });
+                out.cannot_follow(framework, file.path, item);
             }
             _ => {}
         }
@@ -317,11 +307,6 @@ pub fn handler_text(
         ),
         None => (handler.to_string(), None),
     }
-}
-
-pub fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    line.chars().take(160).collect()
 }
 
 /// `/a` + `/b/` → `/a/b/`; `/a/` + `/` → `/a/`.

@@ -350,6 +350,12 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// The first line of some code, trimmed, at most 160 characters: evidence.
+pub fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    line.chars().take(160).collect()
+}
+
 /// Top-level comma-separated parts of `(a, b(c, d), "e,f")`, trimmed; the
 /// outer parentheses are optional.
 pub fn split_args(text: &str) -> Vec<&str> {

@@ -11,9 +11,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::express::{first_line, handler_text, join, resolve};
+use crate::express::{handler_text, join, resolve};
 use crate::facts::{Facts, Item, Shape, keyword, literal, split_args};
-use crate::routes::{Dynamic, Inventory, Route};
+use crate::routes::{Inventory, Route};
 
 const VERBS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "all",
@@ -140,7 +140,7 @@ pub fn read(facts: &Facts<'_>, paths: &BTreeSet<String>, out: &mut Inventory) {
                         .or_else(|| keyword(&fields, "path"))
                         .and_then(literal)
                     else {
-                        dynamic(item, &path, out);
+                        out.cannot_follow("Fastify", &path, item);
                         continue;
                     };
                     let methods: Vec<String> = keyword(&fields, "method")
@@ -170,7 +170,7 @@ pub fn read(facts: &Facts<'_>, paths: &BTreeSet<String>, out: &mut Inventory) {
                 verb if VERBS.contains(&verb) => {
                     let Some(sub) = args.first().and_then(|a| literal(a)) else {
                         if args.len() >= 2 {
-                            dynamic(item, &path, out);
+                            out.cannot_follow("Fastify", &path, item);
                         }
                         continue;
                     };
@@ -224,15 +224,6 @@ fn push(
         guards,
         handler,
         handler_at,
-    });
-}
-
-fn dynamic(item: &Item<'_>, path: &str, out: &mut Inventory) {
-    out.dynamic.push(Dynamic {
-        framework: "Fastify",
-        file: path.to_string(),
-        line: item.line(),
-        code: first_line(&item.node.text),
     });
 }
 

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::express::{first_line, join};
+use crate::express::join;
 use crate::facts::{Facts, Item, Shape, literal, split_args, through_call};
 use crate::routes::{Dynamic, Inventory, Route};
 
@@ -44,6 +44,20 @@ struct Router {
 }
 
 impl Router {
+    /// A router made from this one at `at` (a group, a mount, a router
+    /// handed to a function): under `sub`, running what this one runs by
+    /// then and `middleware`.
+    fn child(&self, at: u32, sub: &str, middleware: &[&str]) -> Router {
+        let mut guards: Vec<(u32, String)> =
+            self.guards_before(at).into_iter().map(|g| (0, g)).collect();
+        guards.extend(middleware.iter().map(|g| (0, g.to_string())));
+        Router {
+            kind: self.kind,
+            prefix: join(&self.prefix, sub),
+            guards,
+        }
+    }
+
     fn guards_before(&self, at: u32) -> Vec<String> {
         self.guards
             .iter()
@@ -379,14 +393,7 @@ fn walk(
                     .iter()
                     .enumerate()
                     .filter_map(|(i, a)| Some((i, lookup(&scopes, a.trim())?)))
-                    .map(|(i, r)| {
-                        let guards = r
-                            .guards_before(item.start())
-                            .into_iter()
-                            .map(|g| (0, g))
-                            .collect();
-                        (i, Router { guards, ..r })
-                    })
+                    .map(|(i, r)| (i, r.child(item.start(), "", &[])))
                     .collect();
                 if functions.contains_key(callee) && !bound.is_empty() {
                     calls.push((callee.to_string(), bound));
@@ -431,16 +438,7 @@ fn walk(
                             .unwrap_or("");
                         if functions.get(name).is_some_and(|f| f.factory) && target.ends_with("()")
                         {
-                            let guards = router
-                                .guards_before(item.start())
-                                .into_iter()
-                                .map(|g| (0, g))
-                                .collect();
-                            let mounted = Router {
-                                kind: router.kind,
-                                prefix: join(&router.prefix, &sub),
-                                guards,
-                            };
+                            let mounted = router.child(item.start(), &sub, &[]);
                             calls.push((name.to_string(), vec![(OWN_ROUTER, mounted)]));
                         }
                     }
@@ -456,15 +454,7 @@ fn walk(
                             .and_then(|b| b.split_whitespace().next())
                             .unwrap_or("r")
                             .to_string();
-                        let inner = Router {
-                            kind: Kind::Chi,
-                            prefix: join(&router.prefix, &sub),
-                            guards: router
-                                .guards_before(item.start())
-                                .into_iter()
-                                .map(|g| (0, g))
-                                .collect(),
-                        };
+                        let inner = router.child(item.start(), &sub, &[]);
                         let mut scope = BTreeMap::new();
                         scope.insert(param, inner);
                         scopes.push((item.node.end_byte, scope));
@@ -490,29 +480,12 @@ fn derived(value: &str, at: u32, scopes: &Scopes) -> Option<Router> {
     let (method, args) = rest.split_once('(')?;
     let args = format!("({args}");
     let args = split_args(&args);
-    let mut guards: Vec<(u32, String)> = parent
-        .guards_before(at)
-        .into_iter()
-        .map(|g| (0, g))
-        .collect();
     match method {
         "Group" => {
             let sub = args.first().and_then(|a| literal(a))?;
-            guards.extend(args[1..].iter().map(|g| (0, g.to_string())));
-            Some(Router {
-                kind: parent.kind,
-                prefix: join(&parent.prefix, &sub),
-                guards,
-            })
+            Some(parent.child(at, &sub, &args[1..]))
         }
-        "With" => {
-            guards.extend(args.iter().map(|g| (0, g.to_string())));
-            Some(Router {
-                kind: parent.kind,
-                prefix: parent.prefix.clone(),
-                guards,
-            })
-        }
+        "With" => Some(parent.child(at, "", &args)),
         _ => None,
     }
 }
@@ -528,12 +501,7 @@ fn route(
     let framework = router.kind.name();
     let method = item.text("method");
     let Some(pattern) = args.first().and_then(|a| literal(a)) else {
-        out.dynamic.push(Dynamic {
-            framework,
-            file: path.to_string(),
-            line: item.line(),
-            code: first_line(&item.node.text),
-        });
+        out.cannot_follow(framework, path, item);
         return;
     };
     if args.len() < 2 {

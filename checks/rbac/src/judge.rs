@@ -89,7 +89,8 @@ pub struct Protection {
     pub in_handler: Option<&'static str>,
 }
 
-pub fn protection(route: &Route, names: &GuardNames) -> Protection {
+/// `body` is the handler's code without its comments.
+fn protection(route: &Route, body: &str, names: &GuardNames) -> Protection {
     let mut p = Protection::default();
     for guard in &route.guards {
         match names.kind(guard) {
@@ -102,7 +103,6 @@ pub fn protection(route: &Route, names: &GuardNames) -> Protection {
             GuardKind::Public | GuardKind::Other => {}
         }
     }
-    let body = &code_only(&route.handler, python(route));
     let calls = |names: &[String]| names.iter().any(|n| body.contains(&format!("{n}(")));
     if BODY_AUTH.is_match(body) || calls(&names.auth) {
         p.auth = true;
@@ -162,8 +162,10 @@ fn guards_text(route: &Route, names: &GuardNames, p: &Protection) -> String {
 /// (10,000 by default) and the rules' findings come first.
 pub const MAX_LISTED: usize = 5_000;
 
-/// Reports the route rules for every route, and lists the route itself.
-pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) {
+/// Reports the route rules for every route, and lists the route itself;
+/// what protects each route, in order.
+pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) -> Vec<Protection> {
+    let mut protections = Vec::with_capacity(routes.len());
     if routes.len() > MAX_LISTED {
         cx.report(Finding::new(
             &rules::ROUTE,
@@ -175,8 +177,9 @@ pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) {
         ));
     }
     for (n, route) in routes.iter().enumerate() {
-        let p = protection(route, names);
         let body = code_only(&route.handler, python(route));
+        let p = protection(route, &body, names);
+        protections.push(p);
         let guards = guards_text(route, names, &p);
         let path = route.path.as_str();
         let webhook = WEBHOOK_PATH.is_match(path);
@@ -285,4 +288,5 @@ pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) {
             );
         }
     }
+    protections
 }

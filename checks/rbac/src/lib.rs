@@ -149,7 +149,7 @@ impl Check for Rbac {
                 answer.files.len()
             ),
         );
-        judge::judge(cx, &inventory.routes, &names);
+        let protections = judge::judge(cx, &inventory.routes, &names);
         live::confirm(cx, &inventory.routes);
         for d in &inventory.dynamic {
             cx.report(
@@ -165,7 +165,7 @@ impl Check for Rbac {
                 .fingerprint(d.code.clone()),
             );
         }
-        role_model(cx, &inventory, &names);
+        role_model(cx, &inventory, &protections);
         unread_frameworks(cx, &inventory)?;
         partial_parses(cx, &answer, &inventory);
         hardening::run(cx, &facts)?;
@@ -269,12 +269,7 @@ fn rack_attack(cx: &Cx<'_>) -> Result<Vec<(String, Option<Vec<String>>)>> {
 }
 
 /// Signed-in users and not one role check anywhere.
-fn role_model(cx: &mut Cx<'_>, inventory: &Inventory, names: &GuardNames) {
-    let protections: Vec<judge::Protection> = inventory
-        .routes
-        .iter()
-        .map(|r| judge::protection(r, names))
-        .collect();
+fn role_model(cx: &mut Cx<'_>, inventory: &Inventory, protections: &[judge::Protection]) {
     let authenticated = protections.iter().filter(|p| p.auth).count();
     if authenticated >= 2 && !protections.iter().any(|p| p.role) {
         cx.report(

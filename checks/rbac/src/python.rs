@@ -15,8 +15,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::express::{first_line, join};
-use crate::facts::{Facts, Item, Shape, keyword, literal, split_args, through_call};
+use crate::express::join;
+use crate::facts::{Facts, Item, Shape, first_line, keyword, literal, split_args, through_call};
 use crate::judge::{BODY_AUTH_PY, BODY_ROLE};
 use crate::routes::{Dynamic, Inventory, Route};
 
@@ -269,12 +269,7 @@ fn routes_of(
             {
                 let args = item.args();
                 let Some(sub) = args.first().and_then(|a| literal(a)) else {
-                    out.dynamic.push(Dynamic {
-                        framework,
-                        file: path.to_string(),
-                        line: item.line(),
-                        code: first_line(&item.node.text),
-                    });
+                    out.cannot_follow(framework, path, item);
                     continue;
                 };
                 let view = keyword(&args, "view_func")

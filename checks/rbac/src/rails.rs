@@ -15,9 +15,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::express::{first_line, join};
+use crate::express::join;
 use crate::facts::{Facts, Item, Shape, split_args};
-use crate::routes::{Dynamic, Inventory, Route};
+use crate::routes::{Inventory, Route};
 
 /// Calls that only group routes, and how they change the scope.
 const FILTERS: &[&str] = &[
@@ -204,12 +204,7 @@ pub fn read(facts: &Facts<'_>, rack_attack: &[(String, Option<Vec<String>>)], ou
             }
             if ancestors.iter().any(|a| LOOPS.contains(&a.text("method"))) {
                 if !LOOPS.contains(&call.text("method")) {
-                    out.dynamic.push(Dynamic {
-                        framework: "Rails",
-                        file: path.to_string(),
-                        line: call.line(),
-                        code: first_line(&call.node.text),
-                    });
+                    out.cannot_follow("Rails", path, call);
                 }
                 continue;
             }
@@ -348,7 +343,7 @@ fn declare(
     match method {
         "resources" | "resource" => {
             let Some(n) = args.first().and_then(|a| name(a)) else {
-                dynamic(call, file, inv);
+                inv.cannot_follow("Rails", file, call);
                 return;
             };
             let plural_resource = method == "resources";
@@ -366,7 +361,7 @@ fn declare(
         "get" | "post" | "put" | "patch" | "delete" | "match" => {
             let Some(first) = args.first() else { return };
             if first.contains("#{") {
-                dynamic(call, file, inv);
+                inv.cannot_follow("Rails", file, call);
                 return;
             }
             // `get "path" => "c#a"` or `get "path", to: "c#a"` or `get :search`.
@@ -375,7 +370,7 @@ fn declare(
                 None => (*first, None),
             };
             let Some(sub) = name(path_arg) else {
-                dynamic(call, file, inv);
+                inv.cannot_follow("Rails", file, call);
                 return;
             };
             let target = arrow
@@ -445,15 +440,6 @@ fn declare(
         }
         _ => {}
     }
-}
-
-fn dynamic(call: &Item<'_>, file: &str, inv: &mut Inventory) {
-    inv.dynamic.push(Dynamic {
-        framework: "Rails",
-        file: file.to_string(),
-        line: call.line(),
-        code: first_line(&call.node.text),
-    });
 }
 
 /// Controller classes and their filters.

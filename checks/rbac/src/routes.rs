@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::facts::{Item, first_line};
+
 /// One HTTP route.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -53,6 +55,16 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Code at `item` registers routes the check cannot follow.
+    pub fn cannot_follow(&mut self, framework: &'static str, file: &str, item: &Item<'_>) {
+        self.dynamic.push(Dynamic {
+            framework,
+            file: file.to_string(),
+            line: item.line(),
+            code: first_line(&item.node.text),
+        });
+    }
+
     pub fn saw(&mut self, framework: &'static str) {
         if !self.frameworks.contains(&framework) {
             self.frameworks.push(framework);
