@@ -163,3 +163,27 @@ pub fn check_only(root: &std::path::Path, check: &str, cache: &std::path::Path) 
     .env("SHIPREADY_CACHE_DIR", cache);
     cmd
 }
+
+/// A generated tree: in a temporary directory, or in
+/// `SHIPREADY_BENCH_KEEP=DIR`, kept there (to profile).
+pub struct Tree {
+    _temp: tempfile::TempDir,
+    pub root: std::path::PathBuf,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        let temp = tempfile::tempdir().expect("temporary directory");
+        let root = std::env::var_os("SHIPREADY_BENCH_KEEP")
+            .map_or_else(|| temp.path().to_path_buf(), std::path::PathBuf::from);
+        Tree { _temp: temp, root }
+    }
+
+    /// Write `text` at `rel`, making its directories; its full path.
+    pub fn write(&self, rel: &str, text: &str) -> std::path::PathBuf {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
+        std::fs::write(&path, text).expect("written");
+        path
+    }
+}

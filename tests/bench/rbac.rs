@@ -12,7 +12,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{best_of_interleaved, check_only, measure, parse_natively, scale};
+use common::{Tree, best_of_interleaved, check_only, measure, parse_natively, scale};
 use shipready_syntax::Language;
 
 /// Routes per Express, Flask and gin file.
@@ -90,14 +90,9 @@ fn main() {
         return;
     }
     let per_kind = (1_000.0 * scale()) as usize;
-    let dir = tempfile::tempdir().unwrap();
-    let kept = std::env::var_os("SHIPREADY_BENCH_KEEP").map(PathBuf::from);
-    let root = kept.as_deref().unwrap_or(dir.path());
-    let write = |rel: &str, text: &str| {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let tree = Tree::new();
+    let root = tree.root.as_path();
+    let write = |rel: &str, text: &str| tree.write(rel, text);
     let mut app = String::from("const express = require('express');\nconst app = express();\n");
     let mut routes_rb = String::from("Rails.application.routes.draw do\n");
     let mut server = String::from("package main\n\nfunc main() {\n\tr := gin.Default()\n");
@@ -127,8 +122,7 @@ fn main() {
         ];
         for (rel, text, language) in generated {
             bytes += text.len();
-            write(&rel, &text);
-            files.push((root.join(rel), language));
+            files.push((write(&rel, &text), language));
         }
     }
     app.push_str("app.listen(3000);\n");

@@ -49,6 +49,18 @@ pub fn check_json(repo: &Path, extra: &[&str]) -> (Run, serde_json::Value) {
     (run, report)
 }
 
+/// The apps of a fixture set (`tests/fixtures/<set>/*/`), sorted.
+pub fn fixture_apps(set: &str) -> Vec<String> {
+    let mut apps: Vec<String> = std::fs::read_dir(shipready_tests::fixture(set))
+        .expect("fixture set")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    apps.sort();
+    apps
+}
+
 /// What a fixture repository's `expect: rule[, rule]` markers name:
 /// path, line and rule, sorted.
 pub fn marked(root: &Path) -> Vec<(String, u64, String)> {

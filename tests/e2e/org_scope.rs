@@ -4,7 +4,7 @@
 
 use shipready_tests::TempRepo;
 
-use crate::{check_json, found, item, marked};
+use crate::{check_json, fixture_apps, found, item, marked};
 
 /// A fixture app copied into a fresh directory, with the helper setting.
 fn app(stack: &str) -> TempRepo {
@@ -16,14 +16,7 @@ fn app(stack: &str) -> TempRepo {
 
 #[test]
 fn every_marked_query_of_every_fixture_app_is_found_through_the_host() {
-    let fixtures = shipready_tests::fixture("org-scope");
-    let mut stacks: Vec<String> = std::fs::read_dir(&fixtures)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    stacks.sort();
+    let stacks = fixture_apps("org-scope");
     assert!(stacks.len() >= 9, "{stacks:?}");
     for stack in &stacks {
         let repo = app(stack);

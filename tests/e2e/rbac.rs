@@ -5,7 +5,7 @@
 
 use shipready_tests::TempRepo;
 
-use crate::{check_json, found, item, marked};
+use crate::{check_json, fixture_apps, found, item, marked};
 
 fn app(set: &str, stack: &str) -> TempRepo {
     TempRepo::copy_of(&shipready_tests::fixture(set).join(stack)).file(
@@ -17,14 +17,7 @@ fn app(set: &str, stack: &str) -> TempRepo {
 /// Every app of a fixture set through the real host: exactly the marked
 /// findings, the item failing, the inventory in the JSON.
 fn every_marked_finding_is_found(set: &str, apps: usize) {
-    let fixtures = shipready_tests::fixture(set);
-    let mut stacks: Vec<String> = std::fs::read_dir(&fixtures)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    stacks.sort();
+    let stacks = fixture_apps(set);
     assert_eq!(stacks.len(), apps, "{stacks:?}");
     for stack in &stacks {
         let repo = app(set, stack);

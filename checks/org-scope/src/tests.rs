@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use shipready_sdk::Location;
-use shipready_sdk::testing::{FakeRepo, Score};
+use shipready_sdk::testing::{FakeRepo, Score, assert_apps_exact};
 
 use super::*;
 
@@ -14,52 +14,15 @@ const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/fixtures/org-scope"
 );
-/// Every fixture app: each directory under the fixtures.
-fn stacks() -> Vec<String> {
-    let mut dirs: Vec<String> = std::fs::read_dir(FIXTURES)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn fixture(stack: &str) -> FakeRepo {
-    FakeRepo::from_dir(&Path::new(FIXTURES).join(stack))
-        .setting("scope_helpers", r#"["for_org", "forOrg", "ForOrg"]"#)
-}
-
+/// Every fixture app, exactly as its markers say.
 #[test]
 fn precision_and_recall_on_every_fixture_app() {
-    let mut failures = Vec::new();
-    let (mut expected, mut found, mut hits_p, mut hits_r) = (0, 0, 0.0, 0.0);
-    for stack in &stacks() {
-        let repo = fixture(stack);
-        let outcome = repo.run::<OrgScope>().unwrap();
-        let score = Score::of(&repo, &outcome);
-        println!(
-            "org-scope {stack}: {} expected, {} found, precision {:.3}, recall {:.3}",
-            score.expected, score.found, score.precision, score.recall
-        );
-        expected += score.expected;
-        found += score.found;
-        hits_p += score.precision * score.found as f64;
-        hits_r += score.recall * score.expected as f64;
-        if !score.missed.is_empty() || !score.unexpected.is_empty() {
-            failures.push(format!(
-                "{stack}: missed {:#?}\nnot expected {:#?}",
-                score.missed, score.unexpected
-            ));
-        }
-    }
-    println!(
-        "org-scope all stacks: {expected} expected, {found} found, precision {:.3}, recall {:.3}",
-        hits_p / found.max(1) as f64,
-        hits_r / expected.max(1) as f64
+    assert_apps_exact::<OrgScope>(
+        "org-scope",
+        Path::new(FIXTURES),
+        |repo| repo.setting("scope_helpers", r#"["for_org", "forOrg", "ForOrg"]"#),
+        &[],
     );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -233,34 +196,7 @@ fn sqlalchemy_core_tables_and_statements() {
 #[test]
 fn precision_and_recall_on_the_holdout_set() {
     let root = Path::new(FIXTURES).with_file_name("org-scope-holdout");
-    let (mut expected, mut found, mut hits) = (0, 0, 0.0);
-    let mut failures = Vec::new();
-    for app in ["flask-psycopg", "rails-app", "node-pg-ts", "django-app"] {
-        let repo = FakeRepo::from_dir(&root.join(app));
-        let outcome = repo.run::<OrgScope>().unwrap();
-        let score = Score::of(&repo, &outcome);
-        println!(
-            "org-scope holdout {app}: {} expected, {} found, precision {:.3}, recall {:.3}\n  missed {:?}\n  not expected {:?}",
-            score.expected,
-            score.found,
-            score.precision,
-            score.recall,
-            score.missed,
-            score.unexpected
-        );
-        expected += score.expected;
-        found += score.found;
-        hits += score.recall * score.expected as f64;
-        if !score.missed.is_empty() || !score.unexpected.is_empty() {
-            failures.push(app);
-        }
-    }
-    let precision = hits / found.max(1) as f64;
-    let recall = hits / expected.max(1) as f64;
-    println!(
-        "org-scope holdout: {expected} expected, {found} found, precision {precision:.3}, recall {recall:.3}"
-    );
-    assert!(failures.is_empty(), "{failures:?}");
+    assert_apps_exact::<OrgScope>("org-scope holdout", &root, |repo| repo, &[]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use shipready_sdk::Outcome;
-use shipready_sdk::testing::{Expected, FakeRepo, found};
+use shipready_sdk::testing::{FakeRepo, assert_apps_exact, found};
 
 use super::*;
 
@@ -19,87 +19,38 @@ const HOLDOUT: &str = concat!(
     "/../../tests/fixtures/rbac-holdout"
 );
 
-fn stacks(root: &str) -> Vec<String> {
-    let mut dirs: Vec<String> = std::fs::read_dir(root)
+/// The guard names the fixtures' README says the apps are checked with.
+fn configured(repo: FakeRepo) -> FakeRepo {
+    repo.setting(
+        "auth_guards",
+        r#"["requireAuth", "ensureLoggedIn", "require_login"]"#,
+    )
+    .setting(
+        "role_guards",
+        r#"["requireRole", "require_admin", "roles_required"]"#,
+    )
+}
+
+/// The check's outcome on one fixture app.
+fn run_app(app: &str) -> Outcome {
+    configured(FakeRepo::from_dir(&Path::new(FIXTURES).join(app)))
+        .run::<Rbac>()
         .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn fixture_in(root: &str, stack: &str) -> FakeRepo {
-    FakeRepo::from_dir(&Path::new(root).join(stack))
-        .setting(
-            "auth_guards",
-            r#"["requireAuth", "ensureLoggedIn", "require_login"]"#,
-        )
-        .setting(
-            "role_guards",
-            r#"["requireRole", "require_admin", "roles_required"]"#,
-        )
-}
-
-/// Expected and found findings of one stack, the inventory left out.
-fn scored_in(root: &str, stack: &str) -> (BTreeSet<Expected>, BTreeSet<Expected>, Outcome) {
-    let repo = fixture_in(root, stack);
-    let outcome = repo.run::<Rbac>().unwrap();
-    let keep = |(_, _, rule): &Expected| rule != "rbac/route";
-    let expected = repo.expectations().into_iter().filter(keep).collect();
-    let found = found(&outcome).into_iter().filter(keep).collect();
-    (expected, found, outcome)
-}
-
-fn scored(stack: &str) -> (BTreeSet<Expected>, BTreeSet<Expected>, Outcome) {
-    scored_in(FIXTURES, stack)
-}
-
-/// Scores every app under `root`, prints precision and recall, and
-/// returns what was missed or not expected.
-fn score_all(root: &str, name: &str) -> Vec<String> {
-    let mut failures = Vec::new();
-    let (mut expected_all, mut found_all, mut hits_all) = (0, 0, 0);
-    for stack in &stacks(root) {
-        let (expected, found, _) = scored_in(root, stack);
-        let hits = expected.intersection(&found).count();
-        println!(
-            "{name} {stack}: {} expected, {} found, precision {:.3}, recall {:.3}",
-            expected.len(),
-            found.len(),
-            hits as f64 / found.len().max(1) as f64,
-            hits as f64 / expected.len().max(1) as f64,
-        );
-        expected_all += expected.len();
-        found_all += found.len();
-        hits_all += hits;
-        let missed: Vec<_> = expected.difference(&found).collect();
-        let unexpected: Vec<_> = found.difference(&expected).collect();
-        if !missed.is_empty() || !unexpected.is_empty() {
-            failures.push(format!(
-                "{stack}: missed {missed:#?}\nnot expected {unexpected:#?}"
-            ));
-        }
-    }
-    println!(
-        "{name} all stacks: {expected_all} expected, {found_all} found, precision {:.3}, recall {:.3}",
-        hits_all as f64 / found_all.max(1) as f64,
-        hits_all as f64 / expected_all.max(1) as f64
-    );
-    failures
 }
 
 #[test]
 fn precision_and_recall_on_every_fixture_app() {
-    let failures = score_all(FIXTURES, "rbac");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_apps_exact::<Rbac>("rbac", Path::new(FIXTURES), configured, &["rbac/route"]);
 }
 
 #[test]
 fn precision_and_recall_on_the_blind_holdout_apps() {
-    let failures = score_all(HOLDOUT, "rbac holdout");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_apps_exact::<Rbac>(
+        "rbac holdout",
+        Path::new(HOLDOUT),
+        configured,
+        &["rbac/route"],
+    );
 }
 
 #[test]
@@ -124,7 +75,7 @@ fn every_rule_is_documented_with_examples() {
 
 #[test]
 fn the_inventory_lists_every_route_with_its_guards() {
-    let (_, _, outcome) = scored("express");
+    let outcome = run_app("express");
     let routes: BTreeSet<(String, u32, &str)> = outcome
         .findings
         .iter()
@@ -187,7 +138,7 @@ fn the_inventory_lists_every_route_with_its_guards() {
 #[ignore]
 fn print_inventory() {
     let stack = std::env::var("STACK").unwrap();
-    let (_, _, outcome) = scored(&stack);
+    let outcome = run_app(&stack);
     for f in &outcome.findings {
         println!("{} {:?} {}", f.rule, f.location, f.message);
     }

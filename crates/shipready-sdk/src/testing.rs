@@ -70,8 +70,17 @@ pub struct Score {
 impl Score {
     /// Score `outcome` against what `repo`'s files expect.
     pub fn of(repo: &FakeRepo, outcome: &Outcome) -> Score {
-        let expected = repo.expectations();
-        let found = found(outcome);
+        Score::ignoring(repo, outcome, &[])
+    }
+
+    /// The same, with the findings of the `ignored` rules (an inventory
+    /// of notes) left out on both sides.
+    pub fn ignoring(repo: &FakeRepo, outcome: &Outcome, ignored: &[&str]) -> Score {
+        let keep = |(_, _, rule): &Expected| !ignored.contains(&rule.as_str());
+        let expected: std::collections::BTreeSet<Expected> =
+            repo.expectations().into_iter().filter(keep).collect();
+        let found: std::collections::BTreeSet<Expected> =
+            found(outcome).into_iter().filter(keep).collect();
         let hits = expected.intersection(&found).count();
         Score {
             expected: expected.len(),
@@ -82,6 +91,57 @@ impl Score {
             unexpected: found.difference(&expected).cloned().collect(),
         }
     }
+}
+
+/// The apps of a fixture set: the directories under `root`, sorted.
+pub fn apps(root: &std::path::Path) -> Vec<String> {
+    let mut dirs: Vec<String> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Run `C` on every app of the fixture set at `root` (`setup` gives each
+/// its settings), print each app's and the whole set's precision and
+/// recall under `name`, and panic naming what any app missed or reported
+/// that its markers do not expect. Findings of the `ignored` rules are not
+/// scored.
+pub fn assert_apps_exact<C: Check>(
+    name: &str,
+    root: &std::path::Path,
+    setup: impl Fn(FakeRepo) -> FakeRepo,
+    ignored: &[&str],
+) {
+    let (mut expected, mut found, mut hits) = (0, 0, 0.0);
+    let mut failures = Vec::new();
+    for app in apps(root) {
+        let repo = setup(FakeRepo::from_dir(&root.join(&app)));
+        let outcome = repo.run::<C>().unwrap_or_else(|e| panic!("{app}: {e:?}"));
+        let score = Score::ignoring(&repo, &outcome, ignored);
+        println!(
+            "{name} {app}: {} expected, {} found, precision {:.3}, recall {:.3}",
+            score.expected, score.found, score.precision, score.recall
+        );
+        expected += score.expected;
+        found += score.found;
+        hits += score.recall * score.expected as f64;
+        if !score.missed.is_empty() || !score.unexpected.is_empty() {
+            failures.push(format!(
+                "{app}: missed {:#?}\nnot expected {:#?}",
+                score.missed, score.unexpected
+            ));
+        }
+    }
+    println!(
+        "{name} all apps: {expected} expected, {found} found, precision {:.3}, recall {:.3}",
+        hits / found.max(1) as f64,
+        hits / expected.max(1) as f64
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// An in-memory target.
