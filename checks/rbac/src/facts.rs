@@ -265,6 +265,23 @@ impl<'a> Item<'a> {
         self.node.start_byte
     }
 
+    /// The item's text from byte `from` of the file to byte `to` (or its
+    /// end), clamped to what the host sent: a capture's text is cut at the
+    /// host's capture limit, so another capture's offsets may point past it.
+    pub fn text_between(&self, from: u32, to: Option<u32>) -> &'a str {
+        let text = self.node.text.as_str();
+        let at = |byte: u32| {
+            let mut i = (byte.saturating_sub(self.start()) as usize).min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let start = at(from);
+        let end = to.map_or(text.len(), at).max(start);
+        &text[start..end]
+    }
+
     /// The arguments of a call, split at top-level commas.
     pub fn args(&self) -> Vec<&'a str> {
         split_args(self.text("args"))

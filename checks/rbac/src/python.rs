@@ -32,7 +32,7 @@ pub fn decorators<'a>(item: &Item<'a>) -> Vec<(&'a str, u32)> {
     let Some(def) = item.get("def") else {
         return Vec::new();
     };
-    let text = &item.node.text[..(def.start_byte - item.start()) as usize];
+    let text = item.text_between(item.start(), Some(def.start_byte));
     let mut out: Vec<(&str, u32)> = Vec::new();
     let mut offset = 0;
     let mut current: Option<(usize, u32)> = None;

@@ -238,6 +238,31 @@ fn a_file_that_does_not_parse_still_yields_its_routes_and_is_named() {
 }
 
 #[test]
+fn a_decorator_longer_than_the_host_sends_of_a_capture_is_read_not_a_crash() {
+    // Seen on a real FastAPI repository: a 130 KB `pytest.mark.parametrize`
+    // above a function; the host cuts capture text at 64 KB, so the
+    // function's own offsets point past the text it sent.
+    let big = "    {\"openapi\": \"3.1.0\"},\n".repeat(4_000);
+    let source = format!(
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\n@pytest.mark.parametrize(\"specs\", [\n{big}])\n@router.get(\"/specs\")\ndef specs():\n    return []\n\n@router.post(\"/orders\")\ndef create_order():\n    return {{}}\n"
+    );
+    let outcome = FakeRepo::new()
+        .file("app/routes.py", &source)
+        .run::<Rbac>()
+        .unwrap();
+    let found = findings(&outcome);
+    let orders_line = source.lines().position(|l| l.contains("/orders")).unwrap() as u32 + 1;
+    assert!(
+        found.contains(&(
+            "app/routes.py".into(),
+            orders_line,
+            "rbac/unauthenticated-route".into()
+        )),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn routes_registered_in_a_loop_cannot_be_verified_and_do_not_pass() {
     let outcome = FakeRepo::new()
         .file(
