@@ -329,8 +329,11 @@ def cmd_diff(args) -> int:
                     print(f"  {sign} {where(f)} {f['message'][:100]}")
                 if len(fs) > args.show:
                     print(f"  {sign} ... {len(fs) - args.show} more")
-    times = [(r["name"], o.get("seconds"), n.get("seconds"), o.get("peak-mib"), n.get("peak-mib")) for o, n in zip(sides["old"][1], sides["new"][1]) for r in [o]]
-    print(table(["repository", "old s", "new s", "old MiB", "new MiB"], [list(t) for t in times]))
+    times = [
+        [o["name"], o.get("seconds"), n.get("seconds"), o.get("peak-mib"), n.get("peak-mib")]
+        for o, n in zip(sides["old"][1], sides["new"][1])
+    ]
+    print(table(["repository", "old s", "new s", "old MiB", "new MiB"], times))
     if not changed:
         print("no finding added or removed")
     return 0

@@ -131,8 +131,7 @@ pub fn read(facts: &Facts<'_>, names: &GuardNames, out: &mut Inventory) {
                     line: facts_line(items, route).unwrap_or(method.line()),
                     guards,
                     handler_at: None,
-                    handler: method.node.text[(method_name_start - method.start()) as usize..]
-                        .to_string(),
+                    handler: method.text_between(method_name_start, None).to_string(),
                 });
             }
         }

@@ -238,9 +238,9 @@ fn route(
     };
     let line = method.line() + mods[..found.start()].matches('\n').count() as u32;
     // The method without its annotations, for the checks made inside it.
-    let body = method
-        .get("mods")
-        .map_or(method.node.text.as_str(), |m| method.text_between(m.end_byte, None));
+    let body = method.get("mods").map_or(method.node.text.as_str(), |m| {
+        method.text_between(m.end_byte, None)
+    });
     let mut guards = class_guards.to_vec();
     guards.extend(annotation_guards(mods));
     for prefix in prefixes {
