@@ -3,7 +3,7 @@
 
 use crate::{
     Capability, Check, CheckError, CommitInfo, Context, Cx, FileInfo, FileKind, Finding,
-    HistoryHit, HistoryHits, HistoryScope, Hit, Hits, ListedFile,
+    HistoryHit, HistoryHits, HistoryScope, Hit, Hits, ListedFile, PathsSince, Since,
 };
 use crate::{
     Host, HostError, HttpError, HttpHop, HttpMethod, HttpRequest, HttpResponse, Level, Location,
@@ -23,7 +23,7 @@ pub mod bindings {
 }
 
 use bindings::shipready::check::{
-    findings, history, http, log, repo, search, sql, syntax, tls, types as wit,
+    findings, history, http, log, repo, revisions, search, sql, syntax, tls, types as wit,
 };
 use shipready_schema::sql::{Dialect, ParseError, Parsed, ParsedFile};
 use shipready_schema::{DefaultKind, Located, Op};
@@ -335,6 +335,26 @@ impl Host for WasmHost {
             commits: s.commits,
             blobs: s.blobs,
             skipped: s.skipped,
+        })
+    }
+
+    fn changed_since(&self, rev: Option<&str>, globs: &[&str]) -> Result<Since, HostError> {
+        let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+        Ok(match revisions::changed_since(rev, &globs).map_err(host_error)? {
+            revisions::Since::Changes(c) => Since::Changes(PathsSince {
+                rev: c.rev,
+                commit: c.commit,
+                newest_tag: c.newest_tag,
+                added: c.added,
+                modified: c.modified,
+                deleted: c.deleted,
+            }),
+            revisions::Since::NoTag => Since::NoTag,
+            revisions::Since::Unknown(u) => Since::Unknown {
+                rev: u.rev,
+                shallow: u.shallow,
+                reason: u.reason,
+            },
         })
     }
 

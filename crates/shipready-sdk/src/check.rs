@@ -2,7 +2,7 @@
 
 use crate::{
     Capability, CheckError, FileInfo, Finding, HistoryHits, HistoryScope, Hits, Host, HostError,
-    Level, ListedFile, NotApplicable, Pattern, Result, Rule,
+    Level, ListedFile, NotApplicable, Pattern, Result, Rule, Since,
 };
 
 /// Findings are handed to the host in batches of this size.
@@ -195,6 +195,15 @@ impl<'a> Cx<'a> {
     /// What the git history holds for this run (needs `Capability::History`).
     pub fn history_scope(&self) -> Result<HistoryScope, HostError> {
         self.host.history_scope()
+    }
+
+    /// The files matching `globs` added, modified or deleted since `rev`
+    /// (the merge base of it and HEAD, the work tree included), or since the
+    /// newest tag reachable from HEAD when `rev` is `None`: what production
+    /// has not seen yet. Needs `Capability::History`, and works with
+    /// `--no-history` (it compares one tree, it does not scan the history).
+    pub fn changed_since(&self, rev: Option<&str>, globs: &[&str]) -> Result<Since, HostError> {
+        self.host.changed_since(rev, globs)
     }
 
     /// Run patterns over every blob of the history in scope, each once.

@@ -328,6 +328,36 @@ pub struct Hits {
     pub truncated: bool,
 }
 
+/// The files changed since a revision ([`crate::Cx::changed_since`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathsSince {
+    /// The revision as named, or the newest tag's name.
+    pub rev: String,
+    /// The commit compared with: the merge base of the revision and HEAD.
+    pub commit: String,
+    /// No revision was named: `rev` is the newest tag reachable from HEAD.
+    pub newest_tag: bool,
+    /// Sorted, repository-relative paths.
+    pub added: Vec<String>,
+    pub modified: Vec<String>,
+    pub deleted: Vec<String>,
+}
+
+/// What a revision lookup found ([`crate::Cx::changed_since`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    Changes(PathsSince),
+    /// No revision was named and no tag is reachable from HEAD.
+    NoTag,
+    /// The named revision is not in the repository.
+    Unknown {
+        rev: String,
+        /// The clone is shallow: the revision may be in the missing history.
+        shallow: bool,
+        reason: String,
+    },
+}
+
 /// What the history service has in scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryScope {
@@ -411,6 +441,9 @@ pub trait Host {
     /// `search` over only the changed files of a change-limited run.
     fn search_changed(&self, patterns: &[Pattern], globs: &[&str]) -> Result<Hits, HostError>;
     fn history_scope(&self) -> Result<HistoryScope, HostError>;
+    /// The files matching `globs` changed since `rev`, or since the newest
+    /// tag reachable from HEAD when `rev` is `None`.
+    fn changed_since(&self, rev: Option<&str>, globs: &[&str]) -> Result<Since, HostError>;
     fn history_search(
         &self,
         patterns: &[Pattern],

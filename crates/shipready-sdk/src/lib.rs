@@ -24,7 +24,7 @@ pub use finding::{Finding, Location, NotApplicable, Span};
 pub use host::{
     CommitInfo, FileInfo, FileKind, HistoryHit, HistoryHits, HistoryScope, Hit, Hits, Host,
     HostError, HttpError, HttpHop, HttpMethod, HttpRequest, HttpResponse, Level, ListedFile,
-    Pattern, TlsCertificate, TlsCipherProbe, TlsError, TlsHandshake, TlsInspection,
+    PathsSince, Pattern, Since, TlsCertificate, TlsCipherProbe, TlsError, TlsHandshake, TlsInspection,
     TlsVersionProbe,
 };
 pub use rule::{Capability, Rule, Severity};

@@ -14,8 +14,8 @@ use std::sync::Mutex;
 use crate::{
     Capability, Check, CommitInfo, Context, Cx, FileInfo, FileKind, Finding, HistoryHit,
     HistoryHits, HistoryScope, Hit, Hits, Host, HostError, HttpError, HttpMethod, HttpRequest,
-    HttpResponse, Level, ListedFile, NotApplicable, Outcome, Pattern, Result, TlsError,
-    TlsInspection,
+    HttpResponse, Level, ListedFile, NotApplicable, Outcome, PathsSince, Pattern, Result, Since,
+    TlsError, TlsInspection,
 };
 
 /// Panic unless every rule's docs have the headings `shipready explain`
@@ -153,6 +153,8 @@ pub struct FakeRepo {
     /// Past contents: path, text, the commit that introduced it.
     history: Vec<(String, String, CommitInfo)>,
     shallow: bool,
+    /// Past trees for `changed_since`: name, whether it is a tag, its files.
+    revisions: Vec<(String, bool, BTreeMap<String, Vec<u8>>)>,
     /// Canned answers of the live targets: method, URL, answer.
     http: Vec<(HttpMethod, String, Result<HttpResponse, HttpError>)>,
     /// Canned TLS inspections: host, port, answer.
@@ -184,6 +186,28 @@ impl FakeRepo {
         self.ctx.is_git = true;
         self.history
             .push((path.to_string(), content.to_string(), commit));
+        self
+    }
+
+    /// A past revision named `name` whose tree held `files` (path,
+    /// content), for [`Cx::changed_since`].
+    pub fn revision(self, name: &str, files: &[(&str, &str)]) -> Self {
+        self.past(name, false, files)
+    }
+
+    /// Like [`FakeRepo::revision`], a tag: the newest one added is the newest
+    /// tag reachable from HEAD.
+    pub fn tag(self, name: &str, files: &[(&str, &str)]) -> Self {
+        self.past(name, true, files)
+    }
+
+    fn past(mut self, name: &str, tag: bool, files: &[(&str, &str)]) -> Self {
+        self.ctx.is_git = true;
+        let tree = files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+            .collect();
+        self.revisions.push((name.to_string(), tag, tree));
         self
     }
 
@@ -443,6 +467,45 @@ impl Host for Granted<'_> {
             blobs: self.repo.history.len() as u32,
             skipped: 0,
         })
+    }
+
+    fn changed_since(&self, rev: Option<&str>, globs: &[&str]) -> Result<Since, HostError> {
+        self.require(Capability::History)?;
+        let found = match rev {
+            Some(rev) => self.repo.revisions.iter().find(|(name, _, _)| name == rev),
+            None => self.repo.revisions.iter().rev().find(|(_, tag, _)| *tag),
+        };
+        let Some((name, tag, tree)) = found else {
+            return Ok(match rev {
+                None => Since::NoTag,
+                Some(rev) => Since::Unknown {
+                    rev: rev.to_string(),
+                    shallow: self.repo.shallow,
+                    reason: "unknown revision".into(),
+                },
+            });
+        };
+        let globs = glob_set(globs)?;
+        let matches = |path: &str| globs.as_ref().is_none_or(|g| g.is_match(path));
+        let mut changes = PathsSince {
+            rev: name.clone(),
+            commit: format!("{name}-commit"),
+            newest_tag: rev.is_none() && *tag,
+            ..PathsSince::default()
+        };
+        for (path, content) in self.repo.files.iter().filter(|(p, _)| matches(p)) {
+            match tree.get(path) {
+                None => changes.added.push(path.clone()),
+                Some(old) if old != content => changes.modified.push(path.clone()),
+                Some(_) => {}
+            }
+        }
+        changes.deleted = tree
+            .keys()
+            .filter(|p| matches(p) && !self.repo.files.contains_key(*p))
+            .cloned()
+            .collect();
+        Ok(Since::Changes(changes))
     }
 
     fn history_search(

@@ -1,5 +1,6 @@
 //! Bindings for `shipready:check@0.5.0` (`wit/check.wit`): 0.4.0 plus
-//! `syntax`, source files parsed and queried with tree-sitter by the host.
+//! `syntax`, source files parsed and queried with tree-sitter by the host,
+//! and `revisions`, the files changed since a revision or the newest tag.
 
 wasmtime::component::bindgen!({
     path: "../../wit",
@@ -7,7 +8,9 @@ wasmtime::component::bindgen!({
 });
 
 pub use shipready::check::types;
-use shipready::check::{history, http, log, repo, search as search_wit, sql, syntax, tls};
+use shipready::check::{
+    history, http, log, repo, revisions, search as search_wit, sql, syntax, tls,
+};
 
 use crate::services::syntax as syntax_service;
 use shipready_syntax::{Language, ParsedFile, SkipReason};
@@ -56,7 +59,40 @@ since_0_4_host!(
 
 pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
     add_0_4_to_linker(linker)?;
-    syntax::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+    syntax::add_to_linker::<State, HasSelf<State>>(linker, |s| s)?;
+    revisions::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+}
+
+impl revisions::Host for State {
+    fn changed_since(
+        &mut self,
+        rev: Option<String>,
+        globs: Vec<String>,
+    ) -> Result<revisions::Since, types::HostError> {
+        use crate::services::revisions::{Since, paths_since};
+        let index = self.require(Capability::History).map_err(denied)?;
+        let history = self
+            .history
+            .as_deref()
+            .ok_or_else(|| types::HostError::Invalid("no repository is being checked".into()))?;
+        let globs = crate::services::repo::compile_globs(&globs).map_err(host_error)?;
+        let since = paths_since(history.root(), rev.as_deref(), index, globs.as_ref())
+            .map_err(types::HostError::Io)?;
+        Ok(match since {
+            Since::Changes(c) => revisions::Since::Changes(revisions::PathsSince {
+                rev: c.rev,
+                commit: c.commit,
+                newest_tag: c.newest_tag,
+                added: c.added,
+                modified: c.modified,
+                deleted: c.deleted,
+            }),
+            Since::NoTag => revisions::Since::NoTag,
+            Since::Unknown { rev, shallow, reason } => {
+                revisions::Since::Unknown(revisions::UnknownRevision { rev, shallow, reason })
+            }
+        })
+    }
 }
 
 impl syntax::Host for State {

@@ -115,7 +115,7 @@ pub fn changes_since(root: &Path, rev: &str, index: &RepoIndex) -> Result<Change
 
 /// The blob git's index records for `entry`, if the file's size and
 /// modification time still match it and the entry is not racily clean.
-fn unchanged_in_index(gi: &gix::index::File, entry: &Entry) -> Option<ObjectId> {
+pub(crate) fn unchanged_in_index(gi: &gix::index::File, entry: &Entry) -> Option<ObjectId> {
     let recorded = gi.entry_by_path(entry.path.as_bytes().into())?;
     let modified = entry.modified?.duration_since(std::time::UNIX_EPOCH).ok()?;
     let stat = &recorded.stat;

@@ -457,6 +457,11 @@ impl HistorySource {
         }
     }
 
+    /// The work tree's root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Never search paths matching these globs (the configuration's `exclude`).
     pub fn excluding(mut self, globs: &[String]) -> Self {
         self.exclude = globs.to_vec();

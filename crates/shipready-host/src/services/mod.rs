@@ -5,6 +5,7 @@ pub mod diff;
 pub mod history;
 pub mod http;
 pub mod repo;
+pub mod revisions;
 pub mod search;
 pub mod sql;
 pub mod syntax;

@@ -1,0 +1,199 @@
+//! Which files changed since a revision a check names (a setting such as
+//! the migrations check's `applied-through`), or, when it names none, since
+//! the newest tag reachable from HEAD: what production has not seen yet.
+//!
+//! Compared by blob id with the tree of the merge base of the revision and
+//! HEAD, the work tree included, over only the files matching the check's
+//! globs, so the cost follows the number of those files, not the
+//! repository's size or the revision's age. Unlike `--since`, no line diff:
+//! a file is added, modified or deleted.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use globset::GlobSet;
+use gix::ObjectId;
+
+use super::diff::unchanged_in_index;
+use super::history::tree_blobs;
+use super::repo::RepoIndex;
+
+/// The files matching the globs that differ between the revision and the
+/// work tree, sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathsSince {
+    /// The revision as named, or the newest tag's name.
+    pub rev: String,
+    /// The commit compared with: the merge base of the revision and HEAD.
+    pub commit: String,
+    /// No revision was named: `rev` is the newest tag reachable from HEAD.
+    pub newest_tag: bool,
+    pub added: Vec<String>,
+    pub modified: Vec<String>,
+    pub deleted: Vec<String>,
+}
+
+/// What a revision lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    Changes(PathsSince),
+    /// No revision was named and no tag is reachable from HEAD (or the
+    /// repository has no commit).
+    NoTag,
+    /// The named revision is not in the repository.
+    Unknown {
+        rev: String,
+        /// The clone is shallow: the revision may be in the missing history.
+        shallow: bool,
+        reason: String,
+    },
+}
+
+/// The files of the work tree at `root` matching `globs` that changed since
+/// `rev` (or the newest reachable tag when `None`).
+pub fn paths_since(
+    root: &Path,
+    rev: Option<&str>,
+    index: &RepoIndex,
+    globs: Option<&GlobSet>,
+) -> Result<Since, String> {
+    if !root.join(".git").exists() {
+        return Ok(match rev {
+            None => Since::NoTag,
+            Some(rev) => Since::Unknown {
+                rev: rev.to_string(),
+                shallow: false,
+                reason: "the target is not a git repository".into(),
+            },
+        });
+    }
+    let repo = gix::open(root).map_err(|e| format!("reading the git repository {}: {e}", root.display()))?;
+    let Ok(head) = repo.head_id() else {
+        return Ok(match rev {
+            None => Since::NoTag,
+            Some(rev) => Since::Unknown {
+                rev: rev.to_string(),
+                shallow: false,
+                reason: "the repository has no commits".into(),
+            },
+        });
+    };
+    let head = head.detach();
+    let (name, target, newest_tag) = match rev {
+        Some(rev) => match repo.rev_parse_single(rev).map(|id| id.object().and_then(|o| o.peel_to_commit())) {
+            Ok(Ok(commit)) => (rev.to_string(), commit.id, false),
+            Ok(Err(e)) => {
+                return Ok(Since::Unknown {
+                    rev: rev.to_string(),
+                    shallow: repo.is_shallow().unwrap_or(false),
+                    reason: format!("it does not name a commit ({e})"),
+                });
+            }
+            Err(e) => {
+                return Ok(Since::Unknown {
+                    rev: rev.to_string(),
+                    shallow: repo.is_shallow().unwrap_or(false),
+                    reason: e.to_string(),
+                });
+            }
+        },
+        None => match newest_reachable_tag(&repo, head)? {
+            Some((name, commit)) => (name, commit, true),
+            None => return Ok(Since::NoTag),
+        },
+    };
+    let base = repo
+        .merge_base(target, head)
+        .ok()
+        .flatten()
+        .map_or(target, |b| b.detach());
+    let tree = repo
+        .find_commit(base)
+        .and_then(|c| c.tree_id())
+        .map_err(|e| format!("reading commit {base}: {e}"))?
+        .detach();
+    let (blobs, unreadable) = tree_blobs(&repo, tree);
+    if let Some(e) = unreadable {
+        return Err(format!("reading the tree of {base}: {e}"));
+    }
+    let matches = |path: &str| globs.is_none_or(|g| g.is_match(path));
+    let base_blobs: HashMap<String, ObjectId> =
+        blobs.into_iter().filter(|(path, _)| matches(path)).collect();
+
+    let git_index = repo.index_or_empty().ok();
+    let (mut added, mut modified) = (Vec::new(), Vec::new());
+    let mut present: HashSet<&str> = HashSet::new();
+    for entry in index.all().iter().filter(|e| matches(&e.path)) {
+        present.insert(&entry.path);
+        let Some(base_blob) = base_blobs.get(&entry.path) else {
+            added.push(entry.path.clone());
+            continue;
+        };
+        let same = match git_index.as_deref().and_then(|gi| unchanged_in_index(gi, entry)) {
+            Some(id) => id == *base_blob,
+            None => std::fs::read(index.root().join(&entry.path)).is_ok_and(|bytes| {
+                gix::objs::compute_hash(repo.object_hash(), gix::object::Kind::Blob, &bytes)
+                    .is_ok_and(|id| id == *base_blob)
+            }),
+        };
+        if !same {
+            modified.push(entry.path.clone());
+        }
+    }
+    let mut deleted: Vec<String> = base_blobs
+        .into_keys()
+        .filter(|path| !present.contains(path.as_str()))
+        .collect();
+    added.sort();
+    modified.sort();
+    deleted.sort();
+    Ok(Since::Changes(PathsSince {
+        rev: name,
+        commit: base.to_string(),
+        newest_tag,
+        added,
+        modified,
+        deleted,
+    }))
+}
+
+/// The tag on the most recent (by commit time) ancestor of `head` that has
+/// one, with that commit.
+fn newest_reachable_tag(
+    repo: &gix::Repository,
+    head: ObjectId,
+) -> Result<Option<(String, ObjectId)>, String> {
+    let mut tagged: HashMap<ObjectId, Vec<String>> = HashMap::new();
+    let refs = repo.references().map_err(|e| e.to_string())?;
+    for mut tag in refs.tags().map_err(|e| e.to_string())?.flatten() {
+        let name = tag.name().shorten().to_string();
+        if let Ok(id) = tag.peel_to_id()
+            && let Ok(object) = repo.find_header(id)
+            && object.kind() == gix::object::Kind::Commit
+        {
+            tagged.entry(id.detach()).or_default().push(name);
+        }
+    }
+    if tagged.is_empty() {
+        return Ok(None);
+    }
+    let walk = repo.rev_walk([head]).all().map_err(|e| e.to_string())?;
+    let mut best: Option<(i64, String, ObjectId)> = None;
+    // A missing commit (shallow boundary) ends that line of history.
+    for info in walk.flatten() {
+        let Some(names) = tagged.get(&info.id) else {
+            continue;
+        };
+        let time = repo
+            .find_commit(info.id)
+            .ok()
+            .and_then(|c| c.time().ok())
+            .map_or(0, |t| t.seconds);
+        // Several tags on one commit: the greatest name (v2.0.0 over v2.0.0-rc1).
+        let name = names.iter().max().cloned().unwrap_or_default();
+        if best.as_ref().is_none_or(|(t, _, _)| time > *t) {
+            best = Some((time, name, info.id));
+        }
+    }
+    Ok(best.map(|(_, name, id)| (name, id)))
+}
