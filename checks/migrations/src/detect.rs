@@ -187,6 +187,11 @@ fn in_migrations_dir(path: &str) -> bool {
         .any(|part| part.to_ascii_lowercase().starts_with("migrat"))
 }
 
+/// The path is a migration (its up part) of a system this check reads.
+pub fn is_migration_path(path: &str) -> bool {
+    classify(path).is_some()
+}
+
 /// Which system a path belongs to, before reading it (`None`: not a
 /// migration, or a down file read with its up).
 fn classify(path: &str) -> Option<System> {

@@ -8,6 +8,8 @@
 //! whose raw SQL goes through the same parser). Settings:
 //! `dialect = "postgres" | "mysql" | "sqlite"` (default `postgres`).
 
+mod applied;
+mod connection;
 mod detect;
 mod judge;
 mod order;
@@ -17,7 +19,9 @@ use shipready_schema::sql::Dialect;
 use shipready_sdk::Level;
 use shipready_sdk::prelude::*;
 
-use detect::{Source, Unread};
+use applied::Applied;
+use connection::Connection;
+use detect::{Migration, Source, Unread};
 use judge::Verdict;
 
 /// The check; `export!` makes it the component's `check` export.
@@ -31,7 +35,7 @@ impl Check for Migrations {
             "Database migrations",
             "Migrations that would lock or break a live database, cannot be rolled back, or are out of order.",
         )
-        .capabilities(&[Capability::Repo, Capability::History])
+        .capabilities(&[Capability::Repo, Capability::Search, Capability::History])
         .rules(rules::ALL)
     }
 
@@ -55,13 +59,23 @@ impl Check for Migrations {
             Level::Info,
             &format!("{} migrations ({})", migrations.len(), systems.join(", ")),
         );
-        for m in &migrations {
-            if !cx.in_scope(&m.path) {
-                continue;
-            }
+        let applied = Applied::decide(cx)?;
+        let pending: Vec<&Migration> = migrations
+            .iter()
+            .filter(|m| applied.is_pending(&m.path) && cx.in_scope(&m.path))
+            .collect();
+        let mut unguarded: Vec<(&str, Verdict)> = Vec::new();
+        for m in &pending {
             for verdict in judge::judge(m, dialect) {
-                report(cx, &m.path, verdict);
+                if std::ptr::eq(verdict.rule, &rules::LOCK_TIMEOUT_MISSING) {
+                    unguarded.push((&m.path, verdict));
+                } else {
+                    report(cx, &m.path, verdict);
+                }
             }
+        }
+        if !unguarded.is_empty() {
+            lock_timeout_missing(cx, unguarded)?;
         }
         for Unread { path, why } in unread {
             report(
@@ -76,13 +90,21 @@ impl Check for Migrations {
                 },
             );
         }
-        let placed = order::duplicates(&migrations)
+        let history = if applied.has_reference() {
+            applied.history_findings()
+        } else {
+            order::edited(cx, &migrations)?
+        };
+        let placed = order::duplicates(&migrations, &applied)
             .into_iter()
             .chain(order::heads(&migrations))
-            .chain(order::edited(cx, &migrations)?);
+            .chain(order::out_of_order(&migrations, &applied))
+            .chain(history);
         for p in placed.collect::<Vec<_>>() {
             report(cx, &p.path, p.verdict);
         }
+        let summary = applied.summary(&migrations);
+        cx.report(summary);
         Ok(())
     }
 }
@@ -100,6 +122,49 @@ fn dialect(ctx: &Context) -> Result<Dialect> {
             Dialect::NAMES.join(", ")
         ))
     })
+}
+
+/// One finding for every pending migration that locks a table with no
+/// lock timeout, at the database configuration, unless the connection sets
+/// one for every session.
+fn lock_timeout_missing(cx: &mut Cx<'_>, unguarded: Vec<(&str, Verdict)>) -> Result<()> {
+    let connection = Connection::read(cx)?;
+    if let Some((path, line)) = &connection.lock_timeout {
+        cx.log(
+            Level::Info,
+            &format!("lock_timeout set for the connection at {path}:{line}"),
+        );
+        return Ok(());
+    }
+    let listed: Vec<String> = unguarded
+        .iter()
+        .take(20)
+        .map(|(path, v)| format!("{path}:{}", v.line.unwrap_or(1)))
+        .collect();
+    let more = unguarded.len().saturating_sub(listed.len());
+    let mut evidence = listed.join("\n");
+    if more > 0 {
+        evidence.push_str(&format!("\n... and {more} more"));
+    }
+    let message = format!(
+        "{} pending migration{} lock a table with no lock_timeout, and the database connection sets none: a statement can queue every query on the table behind a long one",
+        unguarded.len(),
+        if unguarded.len() == 1 { "" } else { "s" },
+    );
+    let (path, line) = match connection.config {
+        Some(config) => config,
+        None => {
+            let (path, v) = &unguarded[0];
+            (path.to_string(), v.line.unwrap_or(1))
+        }
+    };
+    cx.report(
+        Finding::new(&rules::LOCK_TIMEOUT_MISSING, message)
+            .at_line(path, line)
+            .evidence(evidence)
+            .remediation("Set lock_timeout for the migration connection (Django OPTIONS \"-c lock_timeout=5s\", Rails database.yml variables: { lock_timeout: 5s }, Alembic SET lock_timeout in env.py), or start each migration with SET lock_timeout = '5s'."),
+    );
+    Ok(())
 }
 
 fn report(cx: &mut Cx<'_>, path: &str, v: Verdict) {

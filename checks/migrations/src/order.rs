@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use shipready_sdk::Level;
 use shipready_sdk::prelude::*;
 
+use crate::applied::Applied;
 use crate::detect::{Migration, System};
 use crate::judge::Verdict;
 use crate::rules::*;
@@ -17,12 +18,14 @@ pub struct Placed {
     pub verdict: Verdict,
 }
 
-/// Two migrations of one directory and system with the same version.
-pub fn duplicates(migrations: &[Migration]) -> Vec<Placed> {
+/// Two migrations of one directory and system with the same version, one
+/// of them pending. Not Django's: its numbers are names, the order is the
+/// `dependencies` graph (two leaves are [`heads`]).
+pub fn duplicates(migrations: &[Migration], applied: &Applied) -> Vec<Placed> {
     // By directory: a dbmate file outside a change-limited run is not read,
     // so it is not told apart from plain SQL; the directory is enough.
     let mut by_version: BTreeMap<(&str, &str), Vec<&Migration>> = BTreeMap::new();
-    for m in migrations {
+    for m in migrations.iter().filter(|m| m.system != System::Django) {
         if let Some(v) = &m.version {
             by_version
                 .entry((m.dir.as_str(), v.as_str()))
@@ -32,7 +35,7 @@ pub fn duplicates(migrations: &[Migration]) -> Vec<Placed> {
     }
     let mut out = Vec::new();
     for ((_, version), group) in by_version {
-        if group.len() < 2 {
+        if group.len() < 2 || !group.iter().any(|m| applied.is_pending(&m.path)) {
             continue;
         }
         let paths: Vec<&str> = group.iter().map(|m| m.path.as_str()).collect();
@@ -50,6 +53,62 @@ pub fn duplicates(migrations: &[Migration]) -> Vec<Placed> {
         }
     }
     out
+}
+
+/// Pending migrations whose version sorts before one production has
+/// applied: tools that apply in version order skip them, or refuse to run.
+/// Not for Django and Alembic, ordered by their dependency graphs.
+pub fn out_of_order(migrations: &[Migration], applied: &Applied) -> Vec<Placed> {
+    if !applied.has_reference() {
+        return Vec::new();
+    }
+    let mut newest_applied: BTreeMap<&str, (Vec<u64>, &Migration)> = BTreeMap::new();
+    let versioned = || {
+        migrations
+            .iter()
+            .filter(|m| !matches!(m.system, System::Django | System::Alembic))
+            .filter_map(|m| Some((m, version_key(m.version.as_deref()?))))
+    };
+    for (m, key) in versioned().filter(|(m, _)| !applied.is_pending(&m.path)) {
+        let newest = newest_applied
+            .entry(m.dir.as_str())
+            .or_insert((key.clone(), m));
+        if key > newest.0 {
+            *newest = (key, m);
+        }
+    }
+    let mut out = Vec::new();
+    for (m, key) in versioned().filter(|(m, _)| applied.is_pending(&m.path)) {
+        let Some((newest, by)) = newest_applied.get(m.dir.as_str()) else {
+            continue;
+        };
+        if key < *newest {
+            out.push(Placed {
+                path: m.path.clone(),
+                verdict: Verdict {
+                    rule: &OUT_OF_ORDER,
+                    line: None,
+                    message: format!(
+                        "version {} is pending but sorts before {}, already applied",
+                        m.version.as_deref().unwrap_or_default(),
+                        by.version.as_deref().unwrap_or_default()
+                    ),
+                    evidence: Some(by.path.clone()),
+                    fix: "Renumber it after the newest applied migration.",
+                },
+            });
+        }
+    }
+    out
+}
+
+/// A version as the numbers in it, so `20240101120000` > `9` and `1_10` > `1_9`.
+fn version_key(version: &str) -> Vec<u64> {
+    version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap_or(u64::MAX))
+        .collect()
 }
 
 /// Alembic revisions, or one Django app's migrations, with more than one head.

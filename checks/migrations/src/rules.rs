@@ -364,6 +364,50 @@ shipready_sdk::rule! {
     pub static UNREADABLE: Rule = ("migrations/unreadable", "Migration not fully readable", Severity::Low);
 }
 
+shipready_sdk::rule! {
+    /// ## What it checks
+    /// A pending migration whose version sorts before one production has
+    /// already applied (timestamps, numbers, Flyway versions), in the same
+    /// directory. Django and Alembic are ordered by their dependency graphs
+    /// instead (see `migrations/multiple-heads`).
+    ///
+    /// ## Why it matters
+    /// Tools that apply migrations in version order either skip it for good
+    /// (the database never gets it) or refuse to run (Flyway's
+    /// `outOfOrder=false`), typically after a long-lived branch is merged.
+    ///
+    /// ## Example
+    /// `20240101_add_index.sql` merged after `20240301_orders.sql` was
+    /// deployed.
+    ///
+    /// ## How to fix
+    /// Rename the pending migration to a version after the newest applied one.
+    pub static OUT_OF_ORDER: Rule = ("migrations/out-of-order", "Pending migration ordered before an applied one", Severity::High);
+}
+
+shipready_sdk::rule! {
+    /// ## What it checks
+    /// Nothing is wrong: this item says how many migrations were taken as
+    /// already applied by production, and through which revision (the
+    /// setting `applied-through`, `--since`, or the newest tag reachable
+    /// from HEAD), or that all were judged because no revision says.
+    ///
+    /// ## Why it matters
+    /// Migrations production has applied cannot lock a table again: only
+    /// pending ones get the lock and safety rules, and the applied ones the
+    /// history rules (edited or deleted after they were applied). Saying
+    /// which were set aside keeps that choice visible.
+    ///
+    /// ## Example
+    /// `264 migrations are taken as applied through v3.20.0`.
+    ///
+    /// ## How to fix
+    /// Nothing to fix. To judge exactly what the next deploy applies, set
+    /// `[checks.migrations] settings = { applied-through = "<the revision
+    /// production runs>" }`.
+    pub static APPLIED_SCOPE: Rule = ("migrations/applied-scope", "Which migrations were taken as applied", Severity::Info);
+}
+
 /// Every rule, in report order.
 pub static ALL: &[&Rule] = &[
     &INDEX_NOT_CONCURRENT,
@@ -385,4 +429,6 @@ pub static ALL: &[&Rule] = &[
     &MULTIPLE_HEADS,
     &EDITED_AFTER_COMMIT,
     &UNREADABLE,
+    &OUT_OF_ORDER,
+    &APPLIED_SCOPE,
 ];

@@ -340,22 +340,24 @@ impl Host for WasmHost {
 
     fn changed_since(&self, rev: Option<&str>, globs: &[&str]) -> Result<Since, HostError> {
         let globs: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
-        Ok(match revisions::changed_since(rev, &globs).map_err(host_error)? {
-            revisions::Since::Changes(c) => Since::Changes(PathsSince {
-                rev: c.rev,
-                commit: c.commit,
-                newest_tag: c.newest_tag,
-                added: c.added,
-                modified: c.modified,
-                deleted: c.deleted,
-            }),
-            revisions::Since::NoTag => Since::NoTag,
-            revisions::Since::Unknown(u) => Since::Unknown {
-                rev: u.rev,
-                shallow: u.shallow,
-                reason: u.reason,
+        Ok(
+            match revisions::changed_since(rev, &globs).map_err(host_error)? {
+                revisions::Since::Changes(c) => Since::Changes(PathsSince {
+                    rev: c.rev,
+                    commit: c.commit,
+                    newest_tag: c.newest_tag,
+                    added: c.added,
+                    modified: c.modified,
+                    deleted: c.deleted,
+                }),
+                revisions::Since::NoTag => Since::NoTag,
+                revisions::Since::Unknown(u) => Since::Unknown {
+                    rev: u.rev,
+                    shallow: u.shallow,
+                    reason: u.reason,
+                },
             },
-        })
+        )
     }
 
     fn history_search(

@@ -24,8 +24,8 @@ pub use finding::{Finding, Location, NotApplicable, Span};
 pub use host::{
     CommitInfo, FileInfo, FileKind, HistoryHit, HistoryHits, HistoryScope, Hit, Hits, Host,
     HostError, HttpError, HttpHop, HttpMethod, HttpRequest, HttpResponse, Level, ListedFile,
-    PathsSince, Pattern, Since, TlsCertificate, TlsCipherProbe, TlsError, TlsHandshake, TlsInspection,
-    TlsVersionProbe,
+    PathsSince, Pattern, Since, TlsCertificate, TlsCipherProbe, TlsError, TlsHandshake,
+    TlsInspection, TlsVersionProbe,
 };
 pub use rule::{Capability, Rule, Severity};
 /// Schema operations and SQL parse results ([`Cx::parse_sql`]).

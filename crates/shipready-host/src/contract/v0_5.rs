@@ -88,9 +88,15 @@ impl revisions::Host for State {
                 deleted: c.deleted,
             }),
             Since::NoTag => revisions::Since::NoTag,
-            Since::Unknown { rev, shallow, reason } => {
-                revisions::Since::Unknown(revisions::UnknownRevision { rev, shallow, reason })
-            }
+            Since::Unknown {
+                rev,
+                shallow,
+                reason,
+            } => revisions::Since::Unknown(revisions::UnknownRevision {
+                rev,
+                shallow,
+                reason,
+            }),
         })
     }
 }

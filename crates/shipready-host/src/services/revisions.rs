@@ -11,8 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use globset::GlobSet;
 use gix::ObjectId;
+use globset::GlobSet;
 
 use super::diff::unchanged_in_index;
 use super::history::tree_blobs;
@@ -67,7 +67,8 @@ pub fn paths_since(
             },
         });
     }
-    let repo = gix::open(root).map_err(|e| format!("reading the git repository {}: {e}", root.display()))?;
+    let repo = gix::open(root)
+        .map_err(|e| format!("reading the git repository {}: {e}", root.display()))?;
     let Ok(head) = repo.head_id() else {
         return Ok(match rev {
             None => Since::NoTag,
@@ -80,7 +81,10 @@ pub fn paths_since(
     };
     let head = head.detach();
     let (name, target, newest_tag) = match rev {
-        Some(rev) => match repo.rev_parse_single(rev).map(|id| id.object().and_then(|o| o.peel_to_commit())) {
+        Some(rev) => match repo
+            .rev_parse_single(rev)
+            .map(|id| id.object().and_then(|o| o.peel_to_commit()))
+        {
             Ok(Ok(commit)) => (rev.to_string(), commit.id, false),
             Ok(Err(e)) => {
                 return Ok(Since::Unknown {
@@ -117,8 +121,10 @@ pub fn paths_since(
         return Err(format!("reading the tree of {base}: {e}"));
     }
     let matches = |path: &str| globs.is_none_or(|g| g.is_match(path));
-    let base_blobs: HashMap<String, ObjectId> =
-        blobs.into_iter().filter(|(path, _)| matches(path)).collect();
+    let base_blobs: HashMap<String, ObjectId> = blobs
+        .into_iter()
+        .filter(|(path, _)| matches(path))
+        .collect();
 
     let git_index = repo.index_or_empty().ok();
     let (mut added, mut modified) = (Vec::new(), Vec::new());
@@ -129,7 +135,10 @@ pub fn paths_since(
             added.push(entry.path.clone());
             continue;
         };
-        let same = match git_index.as_deref().and_then(|gi| unchanged_in_index(gi, entry)) {
+        let same = match git_index
+            .as_deref()
+            .and_then(|gi| unchanged_in_index(gi, entry))
+        {
             Some(id) => id == *base_blob,
             None => std::fs::read(index.root().join(&entry.path)).is_ok_and(|bytes| {
                 gix::objs::compute_hash(repo.object_hash(), gix::object::Kind::Blob, &bytes)
@@ -196,4 +205,141 @@ fn newest_reachable_tag(
         }
     }
     Ok(best.map(|(_, name, id)| (name, id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+    use crate::services::repo::{IndexOptions, compile_globs};
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn write(dir: &Path, path: &str, content: &str) {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    /// v1 (0001, 0002), then 0003 and an edit of 0002 and a deletion of
+    /// 0001 committed, then 0004 only in the work tree.
+    fn repository() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        write(root, "db/0001_a.sql", "CREATE TABLE a (x int);\n");
+        write(root, "db/0002_b.sql", "CREATE TABLE b (x int);\n");
+        write(root, "README.md", "readme\n");
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "first"]);
+        git(root, &["tag", "v1"]);
+        write(root, "db/0002_b.sql", "CREATE TABLE b (y int);\n");
+        write(root, "db/0003_c.sql", "CREATE TABLE c (x int);\n");
+        std::fs::remove_file(root.join("db/0001_a.sql")).unwrap();
+        write(root, "README.md", "changed\n");
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "second"]);
+        write(root, "db/0004_d.sql", "CREATE TABLE d (x int);\n");
+        dir
+    }
+
+    fn since(root: &Path, rev: Option<&str>) -> Since {
+        let index = RepoIndex::build(root, &IndexOptions::default()).unwrap();
+        let globs = compile_globs(&["db/*.sql".to_string()]).unwrap();
+        paths_since(root, rev, &index, globs.as_ref()).unwrap()
+    }
+
+    #[test]
+    fn a_named_revision_gives_added_modified_and_deleted_files_work_tree_included() {
+        let dir = repository();
+        let Since::Changes(c) = since(dir.path(), Some("v1")) else {
+            panic!("v1 exists");
+        };
+        assert_eq!(c.rev, "v1");
+        assert!(!c.newest_tag);
+        assert_eq!(c.added, ["db/0003_c.sql", "db/0004_d.sql"]);
+        assert_eq!(c.modified, ["db/0002_b.sql"]);
+        assert_eq!(
+            c.deleted,
+            ["db/0001_a.sql"],
+            "README.md is outside the globs"
+        );
+    }
+
+    #[test]
+    fn with_no_revision_the_newest_reachable_tag_is_used() {
+        let dir = repository();
+        let Since::Changes(c) = since(dir.path(), None) else {
+            panic!("v1 is reachable");
+        };
+        assert_eq!((c.rev.as_str(), c.newest_tag), ("v1", true));
+        git(dir.path(), &["add", "-A"]);
+        git(dir.path(), &["commit", "-q", "-m", "third"]);
+        git(dir.path(), &["tag", "-a", "v2", "-m", "annotated"]);
+        let Since::Changes(c) = since(dir.path(), None) else {
+            panic!("v2 is reachable");
+        };
+        assert_eq!(c.rev, "v2");
+        assert!(c.added.is_empty() && c.modified.is_empty() && c.deleted.is_empty());
+    }
+
+    #[test]
+    fn no_tag_unknown_revisions_and_non_git_directories_are_said_apart() {
+        let dir = repository();
+        git(dir.path(), &["tag", "-d", "v1"]);
+        assert_eq!(since(dir.path(), None), Since::NoTag);
+        let Since::Unknown { rev, shallow, .. } = since(dir.path(), Some("v9.9.9")) else {
+            panic!("v9.9.9 does not exist");
+        };
+        assert_eq!((rev.as_str(), shallow), ("v9.9.9", false));
+
+        let plain = tempfile::tempdir().unwrap();
+        write(plain.path(), "db/0001_a.sql", "SELECT 1;\n");
+        assert_eq!(since(plain.path(), None), Since::NoTag);
+        assert!(matches!(
+            since(plain.path(), Some("v1")),
+            Since::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn a_revision_missing_from_a_shallow_clone_says_shallow() {
+        let dir = repository();
+        let clone = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().display());
+        git(
+            clone.path(),
+            &["clone", "-q", "--depth", "1", "--no-tags", &url, "shallow"],
+        );
+        let shallow = clone.path().join("shallow");
+        let Since::Unknown {
+            shallow: is_shallow,
+            ..
+        } = since(&shallow, Some("v1"))
+        else {
+            panic!("v1 is not in the shallow clone");
+        };
+        assert!(is_shallow);
+        assert_eq!(since(&shallow, None), Since::NoTag);
+    }
 }

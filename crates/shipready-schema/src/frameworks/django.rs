@@ -125,9 +125,15 @@ fn read_operation(operation: &str, call: &Call, collected: &mut Collected) {
         "AlterField" => {
             let field_name = param(call, "name", 1).map(|a| name(&a)).unwrap_or_default();
             let field = param(call, "field", 2).and_then(|a| Field::read(&a, field_name.clone()));
-            Op::ChangeType {
-                table: model(),
-                column: field.map_or(field_name, |f| f.column),
+            match field {
+                // A join table, or a key whose column type follows the
+                // target's primary key: `on_delete`, `related_name` and
+                // the like never reach the database's column type.
+                Some(f) if f.relation != Relation::None => Op::Other,
+                field => Op::ChangeType {
+                    table: model(),
+                    column: field.map_or(field_name, |f| f.column),
+                },
             }
         }
         "AddIndex" | "AddIndexConcurrently" => Op::CreateIndex {
@@ -361,6 +367,25 @@ mod tests {
     }
 
     #[test]
+    fn alter_field_on_a_relation_is_not_a_column_type_change() {
+        let text = migration(
+            "        migrations.AlterField(model_name='order', name='tags', field=models.ManyToManyField(blank=True, related_name='orders', to='tags.tag')),\n        migrations.AlterField(model_name='order', name='user', field=models.OneToOneField(on_delete=models.SET_NULL, null=True, related_name='+', to='accounts.user')),\n        migrations.AlterField(model_name='order', name='note', field=models.CharField(max_length=500)),",
+        );
+        let got: Vec<Op> = ops(&text).into_iter().map(|(_, op)| op).collect();
+        assert_eq!(
+            got,
+            [
+                Op::Other,
+                Op::Other,
+                Op::ChangeType {
+                    table: "order".into(),
+                    column: "note".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn add_field_not_null_or_nullable() {
         let text = migration(
             "        migrations.AddField(\n            model_name='order',\n            name='note',\n            field=models.TextField(null=True),\n        ),\n        migrations.AddField('order', 'status', models.CharField(max_length=20, default='new')),\n        migrations.AddField(model_name='order', name='code', field=models.CharField(max_length=5)),",
@@ -455,10 +480,8 @@ mod tests {
                     from: "total".into(),
                     to: "amount".into()
                 },
-                Op::ChangeType {
-                    table: "invoice".into(),
-                    column: "org_id".into()
-                },
+                // AlterField on a foreign key: on_delete is not the database's.
+                Op::Other,
                 Op::DropColumn {
                     table: "invoice".into(),
                     column: "legacy".into()
