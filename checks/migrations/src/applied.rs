@@ -19,7 +19,10 @@ use std::collections::HashSet;
 use shipready_sdk::prelude::*;
 use shipready_sdk::{Level, Since};
 
-use crate::detect::{self, Migration};
+use shipready_schema::sql::{self, Dialect};
+use shipready_sdk::ListedFile;
+
+use crate::detect::{self, Migration, Source};
 use crate::judge::Verdict;
 use crate::order::Placed;
 use crate::rules::*;
@@ -161,24 +164,48 @@ impl Applied {
     }
 
     /// Applied migrations changed or deleted since the reference: the
-    /// databases that applied them never see the change.
-    pub fn history_findings(&self) -> Vec<Placed> {
-        let Basis::Revision { rev, .. } = &self.basis else {
+    /// databases that applied them never see the change. An edit that
+    /// leaves the operations as they were (an import renamed, a comment) is
+    /// not one.
+    pub fn history_findings(
+        &self,
+        cx: &Cx<'_>,
+        migrations: &[Migration],
+        dialect: Dialect,
+    ) -> Vec<Placed> {
+        let Basis::Revision { rev, commit, .. } = &self.basis else {
             return Vec::new();
         };
-        let edited = self.modified.iter().map(|path| Placed {
-            path: path.clone(),
-            verdict: Verdict {
-                rule: &EDITED_AFTER_COMMIT,
-                line: None,
-                message: format!(
-                    "this migration changed after {rev}, which applied it: databases that ran it never get the change"
-                ),
-                evidence: None,
-                fix: "Restore the applied version and put the change in a new migration.",
-            },
-        });
-        let deleted = self.deleted.iter().map(|path| Placed {
+        let mut out = Vec::new();
+        for path in &self.modified {
+            let Some(now) = migrations.iter().find(|m| &m.path == path) else {
+                continue;
+            };
+            match then(cx, commit, now, dialect) {
+                Ok(Some(then)) if same_operations(&then, now) => {
+                    cx.log(
+                        Level::Debug,
+                        &format!("{path} changed since {rev}, its operations did not"),
+                    );
+                    continue;
+                }
+                Ok(_) => {}
+                Err(why) => cx.log(Level::Info, &format!("{path} as of {rev}: {why}")),
+            }
+            out.push(Placed {
+                path: path.clone(),
+                verdict: Verdict {
+                    rule: &EDITED_AFTER_COMMIT,
+                    line: None,
+                    message: format!(
+                        "this migration's operations changed after {rev}, which applied it: databases that ran it never get the change"
+                    ),
+                    evidence: None,
+                    fix: "Restore the applied version and put the change in a new migration.",
+                },
+            });
+        }
+        out.extend(self.deleted.iter().map(|path| Placed {
             path: path.clone(),
             verdict: Verdict {
                 rule: &EDITED_AFTER_COMMIT,
@@ -189,8 +216,76 @@ impl Applied {
                 evidence: None,
                 fix: "Restore it; undo its effect with a new migration instead.",
             },
-        });
-        edited.chain(deleted).collect()
+        }));
+        out
+    }
+}
+
+/// The migration at `now.path` as it was in `commit`, read the same way.
+fn then(
+    cx: &Cx<'_>,
+    commit: &str,
+    now: &Migration,
+    dialect: Dialect,
+) -> std::result::Result<Option<Migration>, String> {
+    let Some(bytes) = cx.read_at(commit, &now.path).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let text = shipready_schema::sql::file_text(bytes)?;
+    let source = PastSource { cx, text };
+    let listed = [ListedFile {
+        path: now.path.clone(),
+        size: source.text.len() as u64,
+        language: None,
+    }];
+    let (mut read, _) = detect::migrations(&listed, &source, dialect, &|_| true);
+    Ok(read.pop())
+}
+
+/// The same operations, in the same order (lines and spelling aside).
+fn same_operations(a: &Migration, b: &Migration) -> bool {
+    a.up.len() == b.up.len() && a.up.iter().zip(&b.up).all(|(x, y)| x.op == y.op)
+}
+
+/// One file's past text, read like the work tree's.
+struct PastSource<'a, 'b> {
+    cx: &'a Cx<'b>,
+    text: String,
+}
+
+impl Source for PastSource<'_, '_> {
+    fn text(&self, _path: &str) -> std::result::Result<String, String> {
+        Ok(self.text.clone())
+    }
+
+    fn parse_sql(&self, sources: &[(&str, u32)], dialect: Dialect) -> Vec<sql::Parsed> {
+        self.cx.parse_sql(sources, dialect)
+    }
+
+    fn parse_files(
+        &self,
+        paths: &[&str],
+        dialect: Dialect,
+    ) -> Vec<std::result::Result<sql::ParsedFile, String>> {
+        paths
+            .iter()
+            .map(|_| {
+                let parsed = self
+                    .cx
+                    .parse_sql(&[(&self.text, 1)], dialect)
+                    .pop()
+                    .unwrap_or_default();
+                Ok(sql::ParsedFile {
+                    header: sql::header(&self.text),
+                    parsed,
+                })
+            })
+            .collect()
+    }
+
+    fn count_statements(&self, paths: &[&str]) -> Vec<std::result::Result<u32, String>> {
+        // Down files are not compared.
+        paths.iter().map(|_| Ok(0)).collect()
     }
 }
 

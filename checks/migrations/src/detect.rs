@@ -9,7 +9,7 @@
 //! `versions/*.py`, and Knex, Sequelize and TypeORM files in a migrations
 //! directory (told apart by content).
 
-use shipready_schema::frameworks::{self, FrameworkMigration, Reversibility};
+use shipready_schema::frameworks::{self, FieldDef, FrameworkMigration, Reversibility};
 use shipready_schema::sql::{self, Dialect, ParseError, ParseSql, ParsedFile};
 use shipready_schema::{Located, Op};
 use shipready_sdk::ListedFile;
@@ -113,6 +113,8 @@ pub struct Migration {
     /// Alembic revision id, or Django `app/name`.
     pub id: Option<String>,
     pub depends_on: Vec<String>,
+    /// The column types it defines (Django), for [`crate::fields`].
+    pub fields: Vec<FieldDef>,
 }
 
 /// A file that could not be read as text, and why.
@@ -189,7 +191,11 @@ fn in_migrations_dir(path: &str) -> bool {
 
 /// The path is a migration (its up part) of a system this check reads.
 pub fn is_migration_path(path: &str) -> bool {
-    classify(path).is_some()
+    match classify(path) {
+        // Without its text, only a numbered file is surely a migration.
+        Some(System::Django) => leading_digits(name_of(path)).is_some(),
+        system => system.is_some(),
+    }
 }
 
 /// Which system a path belongs to, before reading it (`None`: not a
@@ -227,7 +233,7 @@ fn classify(path: &str) -> Option<System> {
     if name.ends_with(".rb") && dir.ends_with("db/migrate") {
         return Some(System::Rails);
     }
-    if name.ends_with(".py") && parent == "migrations" && leading_digits(name).is_some() {
+    if name.ends_with(".py") && parent == "migrations" && name != "__init__.py" {
         return Some(System::Django);
     }
     if name.ends_with(".py") && parent == "versions" {
@@ -384,6 +390,7 @@ fn migration(path: &str, system: System) -> Migration {
         down: Down::NotUsed,
         id: None,
         depends_on: Vec::new(),
+        fields: Vec::new(),
     }
 }
 
@@ -458,7 +465,13 @@ fn read_framework(
     };
     let (system, read) = match system {
         System::Rails => (system, frameworks::rails(text, &embedded)),
-        System::Django => (system, frameworks::django(text, &embedded)),
+        // Named migrations (`fix_empty_data_in_lines.py`) are migrations
+        // too; helper modules beside them are not.
+        System::Django
+            if leading_digits(name_of(path)).is_some() || text.contains("class Migration") =>
+        {
+            (system, frameworks::django(text, &embedded))
+        }
         System::Alembic if text.contains("revision") => {
             (system, frameworks::alembic(text, &embedded))
         }
@@ -561,6 +574,7 @@ fn framework(path: &str, system: System, read: FrameworkMigration) -> Migration 
         },
         id: read.id,
         depends_on: read.depends_on,
+        fields: read.fields,
         ..migration(path, system)
     }
 }

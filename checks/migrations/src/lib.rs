@@ -11,6 +11,7 @@
 mod applied;
 mod connection;
 mod detect;
+mod fields;
 mod judge;
 mod order;
 pub mod rules;
@@ -42,10 +43,11 @@ impl Check for Migrations {
     fn run(cx: &mut Cx<'_>) -> Result<()> {
         let dialect = dialect(cx.context())?;
         let files = cx.paths(detect::GLOBS)?;
-        let (migrations, unread) = {
+        let (mut migrations, unread) = {
             let source = HostSource { cx };
             detect::migrations(&files, &source, dialect, &|path| cx.in_scope(path))
         };
+        fields::settle_type_changes(&mut migrations);
         if migrations.is_empty() && unread.is_empty() {
             for rule in rules::ALL {
                 cx.not_applicable(rule, "no migrations found");
@@ -91,7 +93,7 @@ impl Check for Migrations {
             );
         }
         let history = if applied.has_reference() {
-            applied.history_findings()
+            applied.history_findings(cx, &migrations, dialect)
         } else {
             order::edited(cx, &migrations)?
         };

@@ -89,7 +89,11 @@ shipready_sdk::rule! {
 shipready_sdk::rule! {
     /// ## What it checks
     /// A column's type changed (`ALTER COLUMN ... TYPE`, `change_column`,
-    /// `AlterField`, `alter_column(type_=...)`, `MODIFY COLUMN`).
+    /// `AlterField`, `alter_column(type_=...)`, `MODIFY COLUMN`). A Django
+    /// `AlterField` counts only when the app's earlier migrations show the
+    /// storage changing: not on a relation (`on_delete`, `related_name`), not
+    /// for choices, help text, validators or defaults, not for a `varchar`
+    /// made longer or made `text` (metadata only on PostgreSQL).
     ///
     /// ## Why it matters
     /// Most type changes rewrite the table under an exclusive lock, and the
@@ -217,8 +221,14 @@ shipready_sdk::rule! {
 
 shipready_sdk::rule! {
     /// ## What it checks
-    /// A statement that locks an existing table with no `SET lock_timeout`
-    /// earlier in the migration (Postgres).
+    /// A pending migration's statement that locks an existing table with no
+    /// `SET lock_timeout` earlier in the migration (Postgres), when the
+    /// database connection does not set one for every session either:
+    /// Django `DATABASES[...]["OPTIONS"]` with `-c lock_timeout=...`, Rails
+    /// `database.yml` `variables: lock_timeout`, Alembic `env.py` running
+    /// `SET lock_timeout`, a Knex, TypeORM or Prisma connection setting it.
+    /// Reported once, at the database configuration, listing the migrations
+    /// it affects.
     ///
     /// ## Why it matters
     /// Even a quick `ALTER TABLE` waits for the lock behind any long-running
@@ -294,7 +304,10 @@ shipready_sdk::rule! {
 shipready_sdk::rule! {
     /// ## What it checks
     /// Two migrations of the same system and directory with the same version
-    /// number.
+    /// number, one of them pending. Not Django: its numbers are part of the
+    /// names and the order is the `dependencies` graph (two leaves of one
+    /// number are a `migrations/multiple-heads`, a merge migration joins
+    /// them).
     ///
     /// ## Why it matters
     /// The tool applies one, skips or fails on the other, and which one wins
@@ -328,8 +341,11 @@ shipready_sdk::rule! {
 
 shipready_sdk::rule! {
     /// ## What it checks
-    /// A migration file whose content changed after it was first committed
-    /// (more than one version of it in the git history).
+    /// An applied migration (see `migrations/applied-scope`) whose operations
+    /// changed, or that was deleted, since the revision that applied it. An
+    /// edit that leaves the operations as they were (an import renamed, a
+    /// comment) is not reported. With no such revision, a migration file with
+    /// more than one version in the git history.
     ///
     /// ## Why it matters
     /// Databases that already applied the first version never see the edit:

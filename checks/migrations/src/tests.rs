@@ -221,13 +221,19 @@ fn migrations_applied_through_the_setting_are_not_judged_again() {
 
 #[test]
 fn applied_migrations_edited_or_deleted_since_the_reference_are_history_findings() {
-    let repo = pair(FakeRepo::new(), "0001_a", "DROP TABLE a; -- edited").tag(
-        "v2.0.0",
-        &[
-            ("migrations/0001_a.up.sql", DROP_A),
-            ("migrations/0000_gone.up.sql", "CREATE TABLE gone (x int);"),
-        ],
-    );
+    let repo = pair(FakeRepo::new(), "0001_a", "DROP TABLE a2;")
+        .file(
+            "migrations/0002_b.up.sql",
+            "-- a comment added\nDROP TABLE b;",
+        )
+        .tag(
+            "v2.0.0",
+            &[
+                ("migrations/0001_a.up.sql", DROP_A),
+                ("migrations/0002_b.up.sql", DROP_B),
+                ("migrations/0000_gone.up.sql", "CREATE TABLE gone (x int);"),
+            ],
+        );
     let outcome = repo.run::<Migrations>().unwrap();
     let got = judged(&outcome);
     assert_eq!(
@@ -242,7 +248,7 @@ fn applied_migrations_edited_or_deleted_since_the_reference_are_history_findings
                 "migrations/edited-after-commit".into()
             ),
         ],
-        "an edited applied migration is not judged by the lock rules"
+        "an edited applied migration is not judged by the lock rules, and one whose operations did not change is not reported"
     );
     assert!(
         scope_message(&outcome).contains("newest tag"),
@@ -450,4 +456,53 @@ fn ten_thousand_migrations_are_all_read() {
     let outcome = repo.run::<Migrations>().unwrap();
     assert!(judged(&outcome).is_empty(), "{:#?}", &outcome.findings[..3]);
     assert!(scope_message(&outcome).contains("all 10000 migrations"));
+}
+
+fn django(deps: &str, operations: &str) -> String {
+    format!(
+        "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    dependencies = [{deps}]\n    operations = [\n{operations}\n    ]\n"
+    )
+}
+
+#[test]
+fn alter_field_is_a_type_change_only_when_the_apps_history_says_the_storage_changes() {
+    let outcome = FakeRepo::new()
+        .file(
+            "shop/migrations/0001_initial.py",
+            django("", "        migrations.CreateModel(name='Item', fields=[('id', models.AutoField(primary_key=True)), ('name', models.CharField(max_length=100))]),"),
+        )
+        .file(
+            "shop/migrations/0002_widen.py",
+            django("('shop', '0001_initial')", "        migrations.AlterField(model_name='item', name='name', field=models.CharField(max_length=250, help_text='Shown to buyers')),"),
+        )
+        .file(
+            "shop/migrations/0003_retype.py",
+            django("('shop', '0002_widen')", "        migrations.AlterField(model_name='item', name='name', field=models.IntegerField(default=0)),"),
+        )
+        .run::<Migrations>()
+        .unwrap();
+    let types: Vec<String> = judged(&outcome)
+        .into_iter()
+        .filter(|(_, rule)| rule == rules::COLUMN_TYPE_CHANGE.id())
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(types, ["shop/migrations/0003_retype.py"]);
+}
+
+#[test]
+fn named_django_migrations_are_in_the_graph_and_helper_modules_are_not() {
+    let outcome = FakeRepo::new()
+        .file("shop/migrations/0001_initial.py", django("", ""))
+        .file(
+            "shop/migrations/fix_empty_lines.py",
+            django("('shop', '0001_initial')", ""),
+        )
+        .file(
+            "shop/migrations/0002_next.py",
+            django("('shop', 'fix_empty_lines')", ""),
+        )
+        .file("shop/migrations/utils.py", "def helper():\n    return 1\n")
+        .run::<Migrations>()
+        .unwrap();
+    assert_eq!(judged(&outcome), Vec::<(String, String)>::new());
 }

@@ -360,6 +360,10 @@ impl Host for WasmHost {
         )
     }
 
+    fn read_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, HostError> {
+        revisions::read_at(commit, path).map_err(host_error)
+    }
+
     fn history_search(
         &self,
         patterns: &[Pattern],

@@ -206,6 +206,13 @@ impl<'a> Cx<'a> {
         self.host.changed_since(rev, globs)
     }
 
+    /// A file as it was in `commit` (a [`crate::PathsSince::commit`] from
+    /// [`Cx::changed_since`]), under the same size limit as [`Cx::read`];
+    /// `None` when it was not there.
+    pub fn read_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, HostError> {
+        self.host.read_at(commit, path)
+    }
+
     /// Run patterns over every blob of the history in scope, each once.
     pub fn history_search(
         &self,

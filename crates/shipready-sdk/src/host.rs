@@ -444,6 +444,9 @@ pub trait Host {
     /// The files matching `globs` changed since `rev`, or since the newest
     /// tag reachable from HEAD when `rev` is `None`.
     fn changed_since(&self, rev: Option<&str>, globs: &[&str]) -> Result<Since, HostError>;
+    /// A file as it was in `commit` (a [`PathsSince::commit`]); `None` when
+    /// it was not there.
+    fn read_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, HostError>;
     fn history_search(
         &self,
         patterns: &[Pattern],

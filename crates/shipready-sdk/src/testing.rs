@@ -508,6 +508,18 @@ impl Host for Granted<'_> {
         Ok(Since::Changes(changes))
     }
 
+    fn read_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, HostError> {
+        self.require(Capability::History)?;
+        let tree = self
+            .repo
+            .revisions
+            .iter()
+            .find(|(name, _, _)| format!("{name}-commit") == commit)
+            .map(|(_, _, tree)| tree)
+            .ok_or_else(|| HostError::Invalid(format!("no commit {commit}")))?;
+        Ok(tree.get(path).cloned())
+    }
+
     fn history_search(
         &self,
         patterns: &[Pattern],

@@ -250,6 +250,11 @@ impl RepoIndex {
         })
     }
 
+    /// Files larger than this are not read.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -166,6 +166,53 @@ pub fn paths_since(
     }))
 }
 
+/// The bytes of `path` in the tree of `commit`, `None` when it was not
+/// there. Only files of the work tree as the run lists them (so its
+/// exclusions hold for the past too), under its size limit.
+pub fn read_at(
+    root: &Path,
+    commit: &str,
+    path: &str,
+    index: &RepoIndex,
+) -> Result<Option<Vec<u8>>, String> {
+    if index.entry(path).is_none() {
+        return Err(format!(
+            "`{path}` is not a file of the repository as this run lists it; only those can be read at a past commit"
+        ));
+    }
+    let repo = gix::open(root)
+        .map_err(|e| format!("reading the git repository {}: {e}", root.display()))?;
+    let id = ObjectId::from_hex(commit.as_bytes())
+        .map_err(|e| format!("`{commit}` is not a commit id: {e}"))?;
+    let tree = repo
+        .find_commit(id)
+        .and_then(|c| c.tree())
+        .map_err(|e| format!("reading commit {commit}: {e}"))?;
+    let Some(entry) = tree
+        .lookup_entry_by_path(path)
+        .map_err(|e| format!("looking up `{path}` in {commit}: {e}"))?
+    else {
+        return Ok(None);
+    };
+    if !entry.mode().is_blob() {
+        return Ok(None);
+    }
+    let header = repo
+        .find_header(entry.oid())
+        .map_err(|e| format!("reading `{path}` in {commit}: {e}"))?;
+    if header.size() > index.max_file_size() {
+        return Err(format!(
+            "`{path}` in {commit} is {} bytes, over the {}-byte file size limit",
+            header.size(),
+            index.max_file_size()
+        ));
+    }
+    let blob = repo
+        .find_object(entry.oid())
+        .map_err(|e| format!("reading `{path}` in {commit}: {e}"))?;
+    Ok(Some(blob.detach().data))
+}
+
 /// The tag on the most recent (by commit time) ancestor of `head` that has
 /// one, with that commit.
 fn newest_reachable_tag(
@@ -320,6 +367,25 @@ mod tests {
             since(plain.path(), Some("v1")),
             Since::Unknown { .. }
         ));
+    }
+
+    #[test]
+    fn a_file_is_read_as_it_was_at_the_compared_commit() {
+        let dir = repository();
+        let Since::Changes(c) = since(dir.path(), Some("v1")) else {
+            panic!("v1 exists");
+        };
+        let index = RepoIndex::build(dir.path(), &IndexOptions::default()).unwrap();
+        let old = read_at(dir.path(), &c.commit, "db/0002_b.sql", &index).unwrap();
+        assert_eq!(old.as_deref(), Some(&b"CREATE TABLE b (x int);\n"[..]));
+        assert_eq!(
+            read_at(dir.path(), &c.commit, "db/0003_c.sql", &index).unwrap(),
+            None
+        );
+        let err = read_at(dir.path(), &c.commit, "db/0001_a.sql", &index).unwrap_err();
+        assert!(err.contains("not a file of the repository"), "{err}");
+        let err = read_at(dir.path(), "not-a-commit", "db/0002_b.sql", &index).unwrap_err();
+        assert!(err.contains("not a commit id"), "{err}");
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn alembic(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
             .is_empty(),
         id: assigned_strings(&source, &REVISION).into_iter().next(),
         depends_on: assigned_strings(&source, &DOWN_REVISION),
+        fields: Vec::new(),
     }
 }
 

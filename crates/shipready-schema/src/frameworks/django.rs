@@ -18,8 +18,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{
-    Collected, FrameworkMigration, Reversibility, constructor, default_of, is_false, is_true, name,
-    param,
+    Collected, FieldDef, FrameworkMigration, Reversibility, constructor, default_of, is_false,
+    is_true, name, param,
 };
 use crate::calls::{Arg, Call, Source, Syntax};
 use crate::ops::{DefaultKind, Op};
@@ -35,6 +35,7 @@ pub fn django(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
         .map(|arg| arg.span)
         .collect();
     let mut collected = Collected::new(sql);
+    let mut fields = Vec::new();
     let mut irreversible: Vec<(usize, u32, &str)> = Vec::new();
     for operation in OPERATIONS {
         for call in source.calls(operation) {
@@ -42,6 +43,7 @@ pub fn django(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
                 continue;
             }
             read_operation(operation, &call, &mut collected);
+            fields.extend(field_defs(operation, &call));
             if let Some(why) = irreversible_because(operation, &call) {
                 irreversible.push((call.span.start, call.line, why));
             }
@@ -62,6 +64,10 @@ pub fn django(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
         in_transaction: source.code_matches(&NOT_ATOMIC, 0..source.len()).is_empty(),
         id: None,
         depends_on: dependencies(&source),
+        fields: {
+            fields.sort_by_key(|f: &FieldDef| f.line);
+            fields
+        },
     }
 }
 
@@ -182,9 +188,61 @@ fn irreversible_because(operation: &str, call: &Call) -> Option<&'static str> {
     }
 }
 
+/// The column types an operation defines.
+fn field_defs(operation: &str, call: &Call) -> Vec<FieldDef> {
+    let model = || {
+        param(call, "model_name", 0)
+            .map(|a| name(&a))
+            .unwrap_or_default()
+    };
+    let def = |table: String, field: Field, altered: bool| FieldDef {
+        line: call.line,
+        table,
+        column: field.column,
+        class: field.class,
+        length: field.length,
+        precision: field.precision,
+        altered,
+    };
+    let one = |altered: bool| {
+        let field_name = param(call, "name", 1).map(|a| name(&a)).unwrap_or_default();
+        param(call, "field", 2)
+            .and_then(|a| Field::read(&a, field_name))
+            .filter(|f| f.relation == Relation::None)
+            .map(|f| def(model(), f, altered))
+            .into_iter()
+            .collect()
+    };
+    match operation {
+        "AddField" => one(false),
+        "AlterField" => one(true),
+        "CreateModel" => {
+            let table = param(call, "name", 0).map(|a| name(&a)).unwrap_or_default();
+            let Some(fields) = param(call, "fields", 1) else {
+                return Vec::new();
+            };
+            fields
+                .items()
+                .iter()
+                .filter_map(|pair| {
+                    let pair = pair.items();
+                    let field_name = pair.first().map(name)?;
+                    let field = Field::read(pair.get(1)?, field_name)?;
+                    (field.relation == Relation::None).then(|| def(table.clone(), field, false))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// A model field as far as the database sees it.
 struct Field {
     column: String,
+    /// The field class, and what sizes its storage.
+    class: String,
+    length: Option<u64>,
+    precision: Option<String>,
     relation: Relation,
     not_null: bool,
     default: DefaultKind,
@@ -228,8 +286,21 @@ impl Field {
             None => DefaultKind::None,
         };
         let db_index = call.keyword("db_index");
+        let precision = match (call.keyword("max_digits"), call.keyword("decimal_places")) {
+            (None, None) => None,
+            (digits, places) => Some(format!(
+                "{},{}",
+                digits.map_or("", |a| a.text()),
+                places.map_or("", |a| a.text())
+            )),
+        };
         Some(Field {
             column,
+            class: class.to_string(),
+            length: call
+                .keyword("max_length")
+                .and_then(|a| a.text().parse().ok()),
+            precision,
             not_null: !is_true(call.keyword("null")),
             default,
             unique: is_true(call.keyword("unique")) || relation == Relation::OneToOne,
@@ -383,6 +454,38 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn field_types_are_kept_for_a_reader_of_the_whole_history() {
+        let text = migration(
+            "        migrations.CreateModel(name='App', fields=[('id', models.AutoField(primary_key=True)), ('url', models.URLField(max_length=200)), ('org', models.ForeignKey(on_delete=models.CASCADE, to='orgs.org'))]),\n        migrations.AlterField(model_name='app', name='url', field=models.URLField(max_length=2048, help_text='x')),\n        migrations.AddField(model_name='app', name='price', field=models.DecimalField(max_digits=12, decimal_places=3, default=0)),",
+        );
+        let fields = read(&text).fields;
+        let summary: Vec<(&str, &str, Option<u64>, Option<&str>, bool)> = fields
+            .iter()
+            .map(|f| {
+                (
+                    f.column.as_str(),
+                    f.class.as_str(),
+                    f.length,
+                    f.precision.as_deref(),
+                    f.altered,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("id", "AutoField", None, None, false),
+                ("url", "URLField", Some(200), None, false),
+                ("url", "URLField", Some(2048), None, true),
+                ("price", "DecimalField", None, Some("12,3"), false),
+            ]
+        );
+        assert!(!fields[2].changes_storage_of(&fields[1]), "widened varchar");
+        assert!(fields[1].changes_storage_of(&fields[2]), "narrowed varchar");
+        assert!(fields[3].changes_storage_of(&fields[1]), "another class");
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub(super) fn read(
         in_transaction: in_transaction(&source),
         id: None,
         depends_on: Vec::new(),
+        fields: Vec::new(),
     }
 }
 

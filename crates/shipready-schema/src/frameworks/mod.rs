@@ -57,6 +57,58 @@ pub struct FrameworkMigration {
     /// What it follows in that graph (Alembic `down_revision`, Django
     /// `dependencies` in the same app).
     pub depends_on: Vec<String>,
+    /// The column types it defines, in order (Django: `CreateModel`,
+    /// `AddField`, `AlterField`), so a reader of the whole history can tell
+    /// an `AlterField` that keeps the type from one that changes it.
+    pub fields: Vec<FieldDef>,
+}
+
+/// A column's type as a migration defines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDef {
+    pub line: u32,
+    pub table: String,
+    pub column: String,
+    /// The field class (`CharField`, `DecimalField`, a custom class).
+    pub class: String,
+    /// `max_length`, when it is a number.
+    pub length: Option<u64>,
+    /// `max_digits` and `decimal_places` as written.
+    pub precision: Option<String>,
+    /// An `AlterField`: it redefines a column defined before.
+    pub altered: bool,
+}
+
+/// Django classes stored as `varchar(max_length)`.
+const VARCHAR_FIELDS: &[&str] = &[
+    "CharField",
+    "SlugField",
+    "EmailField",
+    "URLField",
+    "GenericIPAddressField",
+    "FilePathField",
+    "FileField",
+    "ImageField",
+];
+
+impl FieldDef {
+    /// Redefining the column from `before` to `self` changes how the
+    /// database stores it (a rewrite or a full scan on PostgreSQL). Not:
+    /// the same storage with other choices, help text, validators or
+    /// defaults; a `varchar` made longer; a `varchar` made `text`.
+    pub fn changes_storage_of(&self, before: &FieldDef) -> bool {
+        let varchar = |class: &str| VARCHAR_FIELDS.contains(&class);
+        let widened = match (before.length, self.length) {
+            (Some(old), Some(new)) => new >= old,
+            (old, new) => old == new,
+        };
+        if varchar(&before.class) && self.class == "TextField" {
+            return false;
+        }
+        let same_kind =
+            before.class == self.class || varchar(&before.class) && varchar(&self.class);
+        !(same_kind && widened && before.precision == self.precision)
+    }
 }
 
 /// Operations gathered call by call, put back in source order at the end.

@@ -41,6 +41,7 @@ pub fn rails(text: &str, sql: &dyn ParseSql) -> FrameworkMigration {
             .is_empty(),
         id: None,
         depends_on: Vec::new(),
+        fields: Vec::new(),
     }
 }
 
