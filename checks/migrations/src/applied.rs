@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use shipready_sdk::prelude::*;
 use shipready_sdk::{Level, Since};
 
+use shipready_schema::Op;
 use shipready_schema::sql::{self, Dialect};
 use shipready_sdk::ListedFile;
 
@@ -242,9 +243,17 @@ fn then(
     Ok(read.pop())
 }
 
-/// The same operations, in the same order (lines and spelling aside).
+/// The same schema operations, in the same order (lines, spelling and
+/// data changes aside: a backfill edited or emptied after it ran leaves
+/// every database's schema as it was).
 fn same_operations(a: &Migration, b: &Migration) -> bool {
-    a.up.len() == b.up.len() && a.up.iter().zip(&b.up).all(|(x, y)| x.op == y.op)
+    let schema = |m: &Migration| -> Vec<Op> {
+        m.up.iter()
+            .map(|l| l.op.clone())
+            .filter(|op| !matches!(op, Op::DataChange { .. }))
+            .collect()
+    };
+    schema(a) == schema(b)
 }
 
 /// One file's past text, read like the work tree's.

@@ -47,7 +47,6 @@ impl Check for Migrations {
             let source = HostSource { cx };
             detect::migrations(&files, &source, dialect, &|path| cx.in_scope(path))
         };
-        fields::settle_type_changes(&mut migrations);
         if migrations.is_empty() && unread.is_empty() {
             for rule in rules::ALL {
                 cx.not_applicable(rule, "no migrations found");
@@ -62,6 +61,14 @@ impl Check for Migrations {
             &format!("{} migrations ({})", migrations.len(), systems.join(", ")),
         );
         let applied = Applied::decide(cx)?;
+        // Compared with their applied versions as read, before the field
+        // history settles either.
+        let history = if applied.has_reference() {
+            applied.history_findings(cx, &migrations, dialect)
+        } else {
+            order::edited(cx, &migrations)?
+        };
+        fields::settle_type_changes(&mut migrations);
         let pending: Vec<&Migration> = migrations
             .iter()
             .filter(|m| applied.is_pending(&m.path) && cx.in_scope(&m.path))
@@ -92,11 +99,6 @@ impl Check for Migrations {
                 },
             );
         }
-        let history = if applied.has_reference() {
-            applied.history_findings(cx, &migrations, dialect)
-        } else {
-            order::edited(cx, &migrations)?
-        };
         let placed = order::duplicates(&migrations, &applied)
             .into_iter()
             .chain(order::heads(&migrations))

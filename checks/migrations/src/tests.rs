@@ -506,3 +506,32 @@ fn named_django_migrations_are_in_the_graph_and_helper_modules_are_not() {
         .unwrap();
     assert_eq!(judged(&outcome), Vec::<(String, String)>::new());
 }
+
+#[test]
+fn an_applied_django_migration_edited_without_changing_its_schema_operations_is_not_reported() {
+    let initial = django(
+        "",
+        "        migrations.CreateModel(name='Item', fields=[('id', models.AutoField(primary_key=True)), ('name', models.CharField(max_length=100))]),",
+    );
+    let widen = |comment: &str| {
+        django(
+            "('shop', '0001_initial')",
+            &format!(
+                "        # {comment}\n        migrations.AlterField(model_name='item', name='name', field=models.CharField(max_length=250)),\n        migrations.RunPython(backfill_{comment}, migrations.RunPython.noop),"
+            ),
+        )
+    };
+    let outcome = FakeRepo::new()
+        .file("shop/migrations/0001_initial.py", initial.as_str())
+        .file("shop/migrations/0002_widen.py", widen("after").as_str())
+        .tag(
+            "v1",
+            &[
+                ("shop/migrations/0001_initial.py", initial.as_str()),
+                ("shop/migrations/0002_widen.py", widen("before").as_str()),
+            ],
+        )
+        .run::<Migrations>()
+        .unwrap();
+    assert_eq!(judged(&outcome), Vec::<(String, String)>::new());
+}

@@ -99,6 +99,20 @@ impl revisions::Host for State {
             }),
         })
     }
+
+    fn read_at(
+        &mut self,
+        commit: String,
+        path: String,
+    ) -> Result<Option<Vec<u8>>, types::HostError> {
+        let index = self.require(Capability::History).map_err(denied)?;
+        let history = self
+            .history
+            .as_deref()
+            .ok_or_else(|| types::HostError::Invalid("no repository is being checked".into()))?;
+        crate::services::revisions::read_at(history.root(), &commit, &path, index)
+            .map_err(types::HostError::Io)
+    }
 }
 
 impl syntax::Host for State {
