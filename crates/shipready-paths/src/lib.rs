@@ -1,6 +1,7 @@
 //! How shipready reads repository paths: which language a file is written in
-//! (judged from its name alone) and how a glob given to the host services is
-//! anchored.
+//! (judged from its name alone), where it stands (production code, or test
+//! code, docs and examples, by convention), and how a glob given to the host
+//! services is anchored.
 //!
 //! The host uses both in `repo.files` and `search.files`; the SDK's test
 //! harness uses the same functions so native tests see what the sandbox sees.
@@ -77,4 +78,93 @@ pub fn glob_from_root(glob: &str) -> String {
     } else {
         format!("**/{glob}")
     }
+}
+
+/// What a path is when it is not production code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotProduction {
+    /// Tests, specs, end-to-end suites, fixtures, recorded HTTP cassettes, mocks.
+    Test,
+    /// Documentation: Markdown, reStructuredText, AsciiDoc, `docs/`.
+    Docs,
+    /// Examples, samples, demos and seeds.
+    Example,
+}
+
+impl NotProduction {
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotProduction::Test => "test code",
+            NotProduction::Docs => "documentation",
+            NotProduction::Example => "an example",
+        }
+    }
+}
+
+/// Where a repository-relative path stands, by the conventions of the
+/// ecosystems shipready reads; `None`: production code (or unknown).
+///
+/// ```
+/// use shipready_paths::{NotProduction, not_production};
+/// assert_eq!(not_production("saleor/account/tests/test_views.py"), Some(NotProduction::Test));
+/// assert_eq!(not_production("src/users.service.spec.ts"), Some(NotProduction::Test));
+/// assert_eq!(not_production("docs/setup.md"), Some(NotProduction::Docs));
+/// assert_eq!(not_production("examples/basic/app.py"), Some(NotProduction::Example));
+/// assert_eq!(not_production("src/main/java/OwnerControllerTest.java"), Some(NotProduction::Test));
+/// assert_eq!(not_production("src/contest.py"), None);
+/// ```
+pub fn not_production(path: &str) -> Option<NotProduction> {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    const TEST_DIRS: &[&str] = &[
+        "test",
+        "tests",
+        "__tests__",
+        "spec",
+        "specs",
+        "e2e",
+        "e2e-tests",
+        "testing",
+        "fixtures",
+        "__fixtures__",
+        "testdata",
+        "test-data",
+        "test_data",
+        "cassettes",
+        "__mocks__",
+        "mocks",
+        "integration-tests",
+        "playwright",
+        "cypress",
+    ];
+    const EXAMPLE_DIRS: &[&str] = &[
+        "examples", "example", "samples", "sample", "demo", "demos", "seeds",
+    ];
+    const DOC_DIRS: &[&str] = &["docs", "doc", "documentation"];
+    let stem = name.split('.').next().unwrap_or(name);
+    let test_name = stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_spec")
+        // Java and C#: `UserServiceTest.java`, `OrderTests.cs`.
+        || path.rsplit('/').next().is_some_and(|n| n.contains("Test.") || n.contains("Tests."))
+        || name == "conftest.py"
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.contains(".e2e.")
+        || name.contains(".cy.");
+    if test_name || parts.iter().any(|p| TEST_DIRS.contains(p)) {
+        return Some(NotProduction::Test);
+    }
+    if [".md", ".mdx", ".rst", ".adoc"]
+        .iter()
+        .any(|e| name.ends_with(e))
+        || parts.iter().any(|p| DOC_DIRS.contains(p))
+    {
+        return Some(NotProduction::Docs);
+    }
+    if parts.iter().any(|p| EXAMPLE_DIRS.contains(p)) {
+        return Some(NotProduction::Example);
+    }
+    None
 }

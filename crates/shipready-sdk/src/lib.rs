@@ -29,6 +29,7 @@ pub use host::{
 };
 pub use rule::{Capability, Rule, Severity};
 /// Schema operations and SQL parse results ([`Cx::parse_sql`]).
+pub use shipready_paths as paths;
 pub use shipready_schema as schema;
 pub use shipready_syntax as syntax;
 
