@@ -370,6 +370,7 @@ fn precision_and_recall_on_a_git_history() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["rule"] != "secrets/set-aside")
         .map(|f| {
             (
                 f["rule"].as_str().unwrap().to_string(),

@@ -422,6 +422,72 @@ pub fn planted() -> Vec<(&'static str, String, String)> {
             format!("{} = \"{}\"\n", "SESSION_SECRET", "Zp4rT9qLm2XvB7nKw8Yc"),
         ),
         (
+            "secrets/private-key",
+            "config/service-account.json".into(),
+            format!(
+                "{{\"type\": \"service_account\", \"private_key\": \"{}\\r\\n{}\\r\\n{}\\r\\n\"}}\n",
+                j(&["-----BEGIN RSA ", "PRIVATE KEY-----"]),
+                pem_body.replace('\n', "\\n"),
+                j(&["-----END RSA ", "PRIVATE KEY-----"])
+            ),
+        ),
+        (
+            "secrets/google-oauth-client-secret",
+            "server/oauth.ts".into(),
+            format!(
+                "const clientSecret = \"{}\";\n",
+                j(&["GOCSPX-", "Zp4rT9qLm2XvB7nKw8Yc3Hd6Jf1G"])
+            ),
+        ),
+        (
+            "secrets/datadog-api-key",
+            "deploy/agent.env".into(),
+            format!("DD_API_KEY={}\n", HEX32),
+        ),
+        (
+            "secrets/age-secret-key",
+            "secrets/keys.txt".into(),
+            format!(
+                "# created: 2024-01-01\n{}\n",
+                j(&[
+                    "AGE-SECRET-KEY-1",
+                    "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LQPZRY9X8GF2TVDW0S3JN54KHCE"
+                ])
+            ),
+        ),
+        (
+            "secrets/bearer-token",
+            "scripts/deploy.sh".into(),
+            format!(
+                "curl -H \"Authorization: Bearer {}\" https://api.internal/deploy\n",
+                j(&["Zp4rT9qLm2", "XvB7nKw8Yc3Hd6"])
+            ),
+        ),
+        (
+            "secrets/generic-secret",
+            "config/app.properties".into(),
+            format!(
+                "spring.datasource.password={}\n",
+                j(&["Zp4rT9", "qLm2XvB7nK"])
+            ),
+        ),
+        (
+            "secrets/generic-secret",
+            "config/settings.xml".into(),
+            format!(
+                "<server>\n  <password>{}</password>\n</server>\n",
+                j(&["Zp4rT9", "qLm2XvB7nKw8"])
+            ),
+        ),
+        (
+            "secrets/generic-secret",
+            "deploy/docker-compose.yml".into(),
+            format!(
+                "    environment:\n      SECRET_KEY: \"${{SECRET_KEY:-{}}}\"\n",
+                "60gp0bYx3Qk8Lm2Zr7Tw4Nv9"
+            ),
+        ),
+        (
             "secrets/secret-file-committed",
             "infra/terraform.tfstate".into(),
             "{\"version\": 4}\n".into(),
@@ -449,5 +515,16 @@ pub fn decoys() -> Vec<(String, String)> {
         ("api/jwt.md".into(), format!("{}\n", j(&["eyJub3Rqc29u", ".", "eyJzdWIiOiIxMjM0NTY3ODkwIn0", ".", "Zp4rT9qLm2XvB7nKw8Yc3Hd6"]))),
         ("docs/db.md".into(), "postgres://user:password@localhost/db and redis://:${REDIS_PASSWORD}@cache\n".into()),
         ("app/passwords.py".into(), "PASSWORD_MIN_LENGTH = \"password\"\nreset_token_url = \"https://example.com/reset\"\n".into()),
+        // Constants that name things, header and environment names, module paths.
+        ("app/notify.py".into(), "ACCOUNT_PASSWORD_RESET = \"account_password_reset\"\nJWT_INVALID_TOKEN = \"invalid_token\"\nPASSWORD_RESET_LINK_SENT = \"password-reset-link-sent\"\nTOKEN_ENV = \"GITHUB_TOKEN_FOR_RELEASES\"\nAPI_KEY_HEADER = \"X-Api-Key\"\nTOKEN_GENERATOR_CLASS = \"django.contrib.auth.tokens.PasswordResetTokenGenerator\"\nrefresh_token_field = \"refreshTokenValue\"\n".into()),
+        // Where a secret lives, not the secret.
+        ("app/secret_refs.py".into(), "DB_PASSWORD_SECRET = \"projects/acme-prod/secrets/db-password/versions/latest\"\nSTRIPE_SECRET_ARN = \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-Zp4rT9\"\n".into()),
+        // Interpolations and routes.
+        ("app/broker.py".into(), "BROKER_URL = f\"amqp://{USER}:{PASSWORD}@rabbit:5672//\"\nsecret_template = \"{SECRET_PREFIX}-{env}\"\n".into()),
+        ("web/routes.ts".into(), "export const forgotPasswordPath = \"/login/forgot_password\";\nconst tokenRoute = '/api/v1/auth/token/refresh';\n".into()),
+        // UI text in a locale file.
+        ("web/locales/de/common.json".into(), "{\n  \"passwordTooShort\": \"PasswortZuKurz!Bitte9Zeichen\",\n  \"token\": \"Sitzung-abgelaufen.Neu_anmelden7\"\n}\n".into()),
+        // A keyword match in test code is set aside, not reported.
+        ("tests/test_login.py".into(), "password = \"Zp4rT9qLm2XvB7nKw8Yc\"\n".into()),
     ]
 }

@@ -250,8 +250,24 @@ secret_rule!(URL_BASIC_AUTH, "secrets/url-basic-auth", "Credentials in a URL", H
     what: "A user name and password embedded in an `http(s)://` or `ftp://` URL.",
     example: "https://deploy:****@artifacts.example.com/releases",
     fix: "Change the password and pass credentials in a header or from a secret store, not in the URL.");
+secret_rule!(GOOGLE_OAUTH_CLIENT_SECRET, "secrets/google-oauth-client-secret", "Google OAuth client secret", High,
+    what: "A Google OAuth 2.0 client secret (`GOCSPX-` and 28 characters).",
+    example: "GOOGLE_CLIENT_SECRET=GOCSPX-****************************",
+    fix: "Reset the client secret in the Google Cloud console (APIs & Services, Credentials) and load it from the environment.");
+secret_rule!(DATADOG_API_KEY, "secrets/datadog-api-key", "Datadog API or application key", High,
+    what: "A Datadog API key (32 hex characters) or application key (40 hex characters) assigned to a `DD_API_KEY`, `DATADOG_API_KEY`, `DD_APP_KEY` or `DATADOG_APPLICATION_KEY`-like name.",
+    example: "DD_API_KEY=********************************",
+    fix: "Revoke the key in Datadog (Organization Settings, API Keys or Application Keys) and create a new one.");
+secret_rule!(AGE_SECRET_KEY, "secrets/age-secret-key", "age secret key", Critical,
+    what: "An `age` encryption identity (`AGE-SECRET-KEY-1` and 58 bech32 characters): it decrypts everything encrypted to its recipient, SOPS files included.",
+    example: "AGE-SECRET-KEY-1**********************************************************",
+    fix: "Generate a new identity (age-keygen), re-encrypt the files to its recipient, and keep the identity out of the repository.");
+secret_rule!(BEARER_TOKEN, "secrets/bearer-token", "Bearer token in a command or script", High,
+    what: "An `Authorization: Bearer` header with a literal, random-looking token, as in a `curl` command, a shell script or an HTTP client file.",
+    example: "curl -H \"Authorization: Bearer ****************\" https://api.example.com",
+    fix: "Revoke the token and read it from the environment (`Authorization: Bearer $API_TOKEN`).");
 secret_rule!(GENERIC_SECRET, "secrets/generic-secret", "Hard-coded secret", Medium,
-    what: "A string literal of high entropy assigned to a name like `password`, `secret`, `token`, `api_key` or `client_secret`. Placeholders, references (`${X}`, `process.env.X`), hashes, UUIDs and lockfiles are not reported.",
+    what: "A value of high entropy assigned to a name like `password`, `secret`, `token`, `api_key` or `client_secret`: a string literal in code, an unquoted `KEY=value` in `.env`, `.properties`, `.ini` and YAML files, a hard-coded default in an interpolation (`${SECRET_KEY:-...}`), an XML `<password>` element. Not reported: placeholders, references (`${X}`, `process.env.X`, `{PASSWORD}`), hashes, UUIDs, lockfiles, locale files, and values that name something (`\"password_reset_link_sent\"`, `\"X-Api-Key\"`, a module path, a route, a secret manager's path). Matches in test code, docs and examples are counted in `secrets/set-aside` instead.",
     example: "DB_PASSWORD = \"****************\"",
     fix: "Move the value to the environment or a secret manager and change it.");
 
@@ -490,7 +506,8 @@ pub static DETECTORS: &[Detector] = &[
     ),
     d(
         &PRIVATE_KEY,
-        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----\r?\n(?:[A-Za-z-]+: [^\n]*\r?\n)*\r?\n?[ \t]*([A-Za-z0-9+/=]{40,})",
+        // Raw, or inside a string with `\n` / `\r\n` escapes (a JSON key file).
+        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----(?:(?:\\r)?\\n(?:\\r)?(?:\\n)?|\r?\n(?:[A-Za-z-]+: [^\n]*\r?\n)*\r?\n?)[ \t]*([A-Za-z0-9+/=]{40,})",
         &["PRIVATE KEY-----"],
         Validate::KeyBody,
     ),
@@ -530,6 +547,60 @@ pub static DETECTORS: &[Detector] = &[
         &["://"],
         Validate::Password,
     ),
+    d(
+        &GOOGLE_OAUTH_CLIENT_SECRET,
+        r"\b(GOCSPX-[A-Za-z0-9_\-]{28})(?:[^A-Za-z0-9_\-]|$)",
+        &["GOCSPX-"],
+        Validate::Format,
+    ),
+    d(
+        &DATADOG_API_KEY,
+        r#"(?i)(?:dd|datadog)_?(?:api_?key|app_?key|application_?key)["']?\s*[:=]\s*["']?([a-f0-9]{40}|[a-f0-9]{32})(?:[^a-f0-9]|$)"#,
+        &["dd_", "datadog", "ddapi", "ddapp"],
+        Validate::Format,
+    ),
+    d(
+        &AGE_SECRET_KEY,
+        r"\b(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b",
+        &["AGE-SECRET-KEY-1"],
+        Validate::Format,
+    ),
+    Detector {
+        rule: &BEARER_TOKEN,
+        regex: r"(?i)authorization:\s*bearer\s+([A-Za-z0-9._~+/\-]{20,}=*)",
+        keywords: &["bearer"],
+        globs: &[],
+        validate: Validate::Entropy(3.5),
+        generic: true,
+    },
+    // Unquoted `KEY=value` / `key: value` in configuration files.
+    Detector {
+        rule: &GENERIC_SECRET,
+        regex: r#"(?im)^[ \t]*(?:export[ \t]+|-[ \t]+)?[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key|client_?secret)[A-Za-z0-9_.\-]*[ \t]*[:=][ \t]*([^\s"'#]{8,200})[ \t]*(?:#.*)?\r?$"#,
+        keywords: &["pass", "pwd", "secret", "token", "key"],
+        globs: &[
+            "**/.env",
+            "**/.env.*",
+            "**/*.env",
+            "**/*.properties",
+            "**/*.ini",
+            "**/*.cfg",
+            "**/*.conf",
+            "**/*.yml",
+            "**/*.yaml",
+        ],
+        validate: Validate::Entropy(3.3),
+        generic: true,
+    },
+    // XML elements: `<password>...</password>`, `<add key="ApiSecret">` aside.
+    Detector {
+        rule: &GENERIC_SECRET,
+        regex: r"(?i)<[A-Za-z0-9_.:\-]*(?:password|passwd|secret|token|api_?key|apikey)[A-Za-z0-9_.\-]*>([^<\s]{8,200})</",
+        keywords: &["pass", "secret", "token", "key"],
+        globs: &["**/*.xml", "**/*.config", "**/*.xaml", "**/*.plist"],
+        validate: Validate::Entropy(3.3),
+        generic: true,
+    },
     Detector {
         rule: &GENERIC_SECRET,
         regex: r#"(?i)[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key|client_?secret)[A-Za-z0-9_.\-]*["']?\s*(?::=|=>|[:=])\s*["']([^"'\s]{8,200})["']"#,

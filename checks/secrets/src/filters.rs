@@ -121,6 +121,156 @@ pub fn is_placeholder(value: &str) -> bool {
 pub fn is_reference(value: &str) -> bool {
     REFERENCE_MARKERS.iter().any(|m| value.contains(m))
         || (value.starts_with('$') && value.len() > 1)
+        || has_placeholder_braces(value)
+}
+
+/// `{USER}`, `{password}`, `{0}`, `{{.Values.x}}`: a template or format
+/// string's slot (`f"amqp://{USER}:{PASSWORD}@host"`).
+fn has_placeholder_braces(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return false;
+        };
+        let inside = &after[..close];
+        if !inside.is_empty()
+            && inside
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ' ' | '[' | ']'))
+        {
+            return true;
+        }
+        rest = &after[close + 1..];
+    }
+    false
+}
+
+/// The hard-coded default of a shell or compose interpolation,
+/// `${SECRET_KEY:-60gp0b...}` or `${SECRET_KEY-...}`: a value after all.
+pub fn interpolation_default(value: &str) -> Option<&str> {
+    let inner = value.strip_prefix("${")?.strip_suffix('}')?;
+    let name_end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let default = inner[name_end..]
+        .strip_prefix(":-")
+        .or_else(|| inner[name_end..].strip_prefix('-'))?;
+    (!default.is_empty() && !default.contains('$')).then_some(default)
+}
+
+/// The value names something instead of hiding it: an identifier or
+/// constant's value (`"password_reset_link_sent"`, `"INVALID_TOKEN"`), a
+/// header name (`"X-Api-Key"`), a dotted module path
+/// (`"django.contrib.auth.tokens.PasswordResetTokenGenerator"`), a
+/// camelCase field name, a route (`"/login/forgot_password"`), a secret
+/// manager's path or name (`projects/p/secrets/db-password`).
+pub fn is_name(value: &str) -> bool {
+    if is_secret_manager_path(value) {
+        return true;
+    }
+    if value.starts_with('/')
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | ':' | '{' | '}')
+        })
+        && value.split('/').filter(|p| !p.is_empty()).all(is_word)
+    {
+        return true;
+    }
+    let parts: Vec<&str> = value
+        .split(['_', '-', '.', ':', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() >= 2 {
+        let all = |f: fn(&str) -> bool| parts.iter().all(|p| f(p));
+        if all(|p| shape(p, |c| c.is_ascii_lowercase()))
+            || all(|p| shape(p, |c| c.is_ascii_uppercase()))
+            || all(is_title_word)
+        {
+            return true;
+        }
+        let dotted = value.split('.').count() >= 3
+            && value.split('.').all(|p| {
+                p.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        if dotted {
+            return true;
+        }
+    }
+    // camelCase and PascalCase words: `refreshToken`, `PasswordResetForm`
+    // (random mixed case splits into one- and two-letter pieces).
+    value.chars().all(|c| c.is_ascii_alphabetic())
+        && value.chars().any(|c| c.is_ascii_uppercase())
+        && {
+            let words = split_camel(value);
+            words.len() >= 2 && words.iter().all(|w| w.len() >= 3)
+        }
+}
+
+/// `word` made of ASCII letters of one kind, maybe followed by digits.
+fn shape(word: &str, letter: fn(char) -> bool) -> bool {
+    let letters = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    !letters.is_empty() && letters.chars().all(letter)
+}
+
+/// `Api`, `X`, `Key`: a capital then lower-case letters.
+fn is_title_word(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_lowercase())
+}
+
+fn is_word(part: &str) -> bool {
+    part.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '{' | '}'))
+        && part.chars().filter(|c| c.is_ascii_digit()).count() * 3 <= part.len()
+}
+
+/// `refreshTokenValue` as `refresh`, `Token`, `Value`.
+fn split_camel(value: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    for (i, c) in value.char_indices().skip(1) {
+        if c.is_ascii_uppercase() {
+            words.push(&value[start..i]);
+            start = i;
+        }
+    }
+    words.push(&value[start..]);
+    words
+}
+
+/// A path or name in a secret manager: what to fetch, not the secret.
+fn is_secret_manager_path(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    lower.starts_with("projects/") && lower.contains("/secrets/")
+        || lower.starts_with("secret/data/")
+        || lower.starts_with("kv/data/")
+        || lower.starts_with("arn:")
+        || lower.starts_with("sm://")
+        || lower.starts_with("gcp:secretmanager")
+}
+
+/// Translation files: their values are UI text in some language.
+pub fn is_locale_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if name.ends_with(".po")
+        || name.ends_with(".pot")
+        || name.ends_with(".xlf")
+        || name.ends_with(".arb")
+    {
+        return true;
+    }
+    let data = [".json", ".yml", ".yaml", ".properties", ".ts", ".js"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    data && lower.split('/').any(|part| {
+        matches!(
+            part,
+            "locale" | "locales" | "i18n" | "l10n" | "lang" | "langs" | "translations" | "messages"
+        )
+    })
 }
 
 /// Shannon entropy in bits per character.

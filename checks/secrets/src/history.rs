@@ -10,7 +10,7 @@ use shipready_sdk::prelude::*;
 use shipready_sdk::{HistoryHit, Level, Span};
 
 use crate::detectors::DETECTORS;
-use crate::{keep, pattern_groups, redact};
+use crate::{SetAside, keep, pattern_groups, redact, set_aside};
 
 /// `YYYY-MM-DD` for seconds since the Unix epoch (UTC).
 pub fn date(seconds: i64) -> String {
@@ -30,7 +30,11 @@ pub fn date(seconds: i64) -> String {
 
 /// Scan the history; `in_tree` holds (path, secret hash) of what the
 /// working-tree scan already reported (not reported twice).
-pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<(String, String)>) -> Result<()> {
+pub(crate) fn scan(
+    cx: &mut Cx<'_>,
+    in_tree: &HashSet<(String, String)>,
+    aside: &mut SetAside,
+) -> Result<()> {
     let scope = match cx.history_scope() {
         Ok(scope) => scope,
         Err(e) => {
@@ -65,8 +69,12 @@ pub fn scan(cx: &mut Cx<'_>, in_tree: &HashSet<(String, String)>) -> Result<()> 
                 .find(|g| !g.is_empty())
                 .cloned()
                 .unwrap_or_else(|| h.hit.matched.clone());
-            if keep(d, &secret, &h.hit.path, &h.hit.line_text) {
-                candidates.push((h.hit.pattern as usize, secret, h));
+            if !keep(d, &secret, &h.hit.path, &h.hit.line_text) {
+                continue;
+            }
+            match set_aside(d, &h.hit.path) {
+                Some(kind) => aside.count(kind, &h.hit.path, &secret),
+                None => candidates.push((h.hit.pattern as usize, secret, h)),
             }
         }
     }

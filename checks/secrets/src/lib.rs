@@ -21,13 +21,20 @@ mod history;
 pub mod redact;
 
 use detectors::{DETECTORS, Detector, Validate};
+use shipready_sdk::paths::NotProduction;
 
 pub struct Secrets;
 
 impl Check for Secrets {
     fn info() -> CheckInfo {
-        let mut rules: Vec<&'static Rule> = DETECTORS.iter().map(|d| d.rule).collect();
+        let mut rules: Vec<&'static Rule> = Vec::new();
+        for d in DETECTORS {
+            if !rules.iter().any(|r| std::ptr::eq(*r, d.rule)) {
+                rules.push(d.rule);
+            }
+        }
         rules.push(&files::SECRET_FILE);
+        rules.push(&SET_ASIDE);
         CheckInfo::new(
             "secrets",
             env!("CARGO_PKG_VERSION"),
@@ -42,8 +49,11 @@ impl Check for Secrets {
     fn run(cx: &mut Cx<'_>) -> Result<()> {
         let files = cx.paths(&[])?;
         files::check(cx, &files)?;
-        let in_tree = scan(cx)?;
-        history::scan(cx, &in_tree)
+        let mut set_aside = SetAside::default();
+        let in_tree = scan(cx, &mut set_aside)?;
+        history::scan(cx, &in_tree, &mut set_aside)?;
+        set_aside.report(cx);
+        Ok(())
     }
 }
 
@@ -56,6 +66,70 @@ struct Candidate {
     line: u32,
     column: u32,
     secret: String,
+    /// A local development default: why it is reported low.
+    local_default: Option<String>,
+}
+
+/// Keyword matches set aside because of where they are.
+/// (A secret in the tree and in its history counts once.)
+#[derive(Default)]
+pub(crate) struct SetAside {
+    seen: std::collections::HashSet<(&'static str, String, String)>,
+}
+
+impl SetAside {
+    pub(crate) fn count(&mut self, kind: NotProduction, path: &str, secret: &str) {
+        self.seen
+            .insert((kind.describe(), path.to_string(), redact::key(secret)));
+    }
+
+    fn report(self, cx: &mut Cx<'_>) {
+        if self.seen.is_empty() {
+            return;
+        }
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for (kind, _, _) in &self.seen {
+            *counts.entry(kind).or_default() += 1;
+        }
+        let total = self.seen.len();
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(kind, n)| format!("{n} in {kind}"))
+            .collect();
+        cx.report(
+            Finding::new(
+                &SET_ASIDE,
+                format!(
+                    "{total} hard-coded secret keyword matches set aside: {} (no verifiable format, not production code)",
+                    parts.join(", ")
+                ),
+            )
+            .remediation("Nothing to do; formats that verify (cloud, payment, source-hosting tokens) are reported wherever they are."),
+        );
+    }
+}
+
+shipready_sdk::rule! {
+    /// ## What it checks
+    /// Nothing is wrong: this item counts the `secrets/generic-secret`
+    /// matches (a keyword such as `password =` before a random-looking
+    /// value) found in test code, documentation and examples, which are
+    /// not production code: tests, specs, e2e suites, fixtures, recorded
+    /// cassettes and mocks; `*.md`, `*.mdx`, `*.rst`, `docs/`; `examples/`,
+    /// `samples/`, `demo/`, `seeds/`.
+    ///
+    /// ## Why it matters
+    /// A test's password is a stand-in, and reporting each of them buries
+    /// the leaks that matter. Tokens with a strict, verifiable format (AWS,
+    /// GitHub, Stripe live keys, private keys) are reported wherever they
+    /// are: they work the same from a test file.
+    ///
+    /// ## Example
+    /// `12 hard-coded secret keyword matches set aside: 10 in test code, 2 in documentation`.
+    ///
+    /// ## How to fix
+    /// Nothing to fix.
+    pub static SET_ASIDE: Rule = ("secrets/set-aside", "Keyword matches outside production code", Severity::Info);
 }
 
 /// Detectors grouped by the files they apply to, as search patterns.
@@ -72,7 +146,10 @@ pub(crate) fn pattern_groups() -> Vec<(&'static [&'static str], Vec<Pattern>)> {
 }
 
 /// Search the working tree; returns (path, secret hash) of what it reported.
-fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<(String, String)>> {
+fn scan(
+    cx: &mut Cx<'_>,
+    set_aside: &mut SetAside,
+) -> Result<std::collections::HashSet<(String, String)>> {
     let mut candidates = Vec::new();
     for (globs, patterns) in pattern_groups() {
         let hits = cx.search_in_scope(&patterns, globs)?;
@@ -93,8 +170,13 @@ fn scan(cx: &mut Cx<'_>) -> Result<std::collections::HashSet<(String, String)>> 
             if !keep(d, &secret, &hit.path, &hit.line_text) {
                 continue;
             }
+            if let Some(kind) = self::set_aside(d, &hit.path) {
+                set_aside.count(kind, &hit.path, &secret);
+                continue;
+            }
             candidates.push(Candidate {
                 detector: hit.pattern as usize,
+                local_default: local_default(d, &hit.matched, &hit.line_text, &secret),
                 path: hit.path,
                 line: hit.line,
                 column: hit.column,
@@ -115,9 +197,15 @@ pub fn keep(d: &Detector, secret: &str, path: &str, line: &str) -> bool {
     if filters::is_allowed(line) || filters::is_documented_example(secret) {
         return false;
     }
-    if d.generic && (filters::is_machine_file(path) || filters::is_machine_line(line)) {
+    if d.generic
+        && (filters::is_machine_file(path)
+            || filters::is_machine_line(line)
+            || filters::is_locale_file(path))
+    {
         return false;
     }
+    // `${SECRET_KEY:-60gp0b...}`: the default is hard-coded.
+    let secret = filters::interpolation_default(secret).unwrap_or(secret);
     match d.validate {
         Validate::Format => !filters::is_placeholder(secret),
         Validate::Checksum => checksum_ok(secret),
@@ -128,12 +216,58 @@ pub fn keep(d: &Detector, secret: &str, path: &str, line: &str) -> bool {
             !filters::is_placeholder(secret)
                 && !filters::is_reference(secret)
                 && !filters::is_hash_or_uuid(secret)
+                && !filters::is_name(secret)
                 && filters::entropy(secret) >= min
                 && !secret.contains("://")
         }
         Validate::Jwt => jwt_ok(secret),
         Validate::KeyBody => !filters::is_placeholder(secret) && filters::entropy(secret) > 3.5,
     }
+}
+
+/// Why a kept candidate is not a production finding: a keyword match (no
+/// verifiable format) in test code, docs or an example. Tokens with a
+/// strict format are leaks wherever they are.
+pub fn set_aside(d: &Detector, path: &str) -> Option<NotProduction> {
+    if d.generic {
+        shipready_sdk::paths::not_production(path)
+    } else {
+        None
+    }
+}
+
+/// A password in a URI that is a local development default: the host is
+/// this machine or a compose service (`db`, `postgres`), and the password
+/// is the user's name or a stand-in word (`postgres:postgres@localhost`).
+/// Reported, at low severity, with that reason.
+pub fn local_default(d: &Detector, matched: &str, line: &str, secret: &str) -> Option<String> {
+    if !std::ptr::eq(d.rule, &detectors::DATABASE_URI_PASSWORD)
+        && !std::ptr::eq(d.rule, &detectors::URL_BASIC_AUTH)
+    {
+        return None;
+    }
+    let user = matched.split("://").nth(1)?.split(':').next()?;
+    let after = &line[line.find(matched)? + matched.len()..];
+    let host: String = after
+        .chars()
+        .take_while(|c| !matches!(c, ':' | '/' | '?' | '"' | '\'' | ' ' | '@'))
+        .collect();
+    let local = matches!(
+        host.as_str(),
+        "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]" | "host.docker.internal"
+    ) || !host.is_empty()
+        && !host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let stand_in = secret.eq_ignore_ascii_case(user)
+        || filters::is_placeholder(secret)
+        || secret.len() <= 12
+            && secret
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && filters::entropy(secret) < 3.0;
+    (local && stand_in).then(|| format!("a local development default (`{user}` on `{host}`)"))
 }
 
 /// GitHub (`ghp_…`) and npm (`npm_…`) tokens: 4-character prefix, 30
@@ -192,8 +326,16 @@ fn report(cx: &mut Cx<'_>, candidates: Vec<Candidate>) {
             continue;
         }
         let end = c.column + c.secret.len() as u32;
+        let mut message = format!("{} in the working tree", d.rule.title());
+        if let Some(why) = &c.local_default {
+            message.push_str(&format!(": {why}"));
+        }
+        let mut finding = Finding::new(d.rule, message);
+        if c.local_default.is_some() {
+            finding = finding.severity(Severity::Low);
+        }
         findings.push(
-            Finding::new(d.rule, format!("{} in the working tree", d.rule.title()))
+            finding
                 .at_span(
                     &c.path,
                     Span {

@@ -15,6 +15,7 @@ fn run(files: &[(String, String)]) -> Vec<(String, String, Option<String>)> {
     outcome
         .findings
         .into_iter()
+        .filter(|f| f.rule != SET_ASIDE.id())
         .map(|f| {
             let path = match f.location {
                 Some(shipready_sdk::Location::File { path, .. }) => path,
@@ -155,4 +156,94 @@ fn a_change_limited_run_reports_only_the_changed_files() {
             .unwrap(),
     );
     assert_eq!(changed, ["new/id_ed25519", "new/billing.py"]);
+}
+
+#[test]
+fn keyword_matches_in_tests_docs_and_examples_are_set_aside_and_counted() {
+    let value = "Zp4rT9qLm2XvB7nKw8Yc";
+    let github = checksummed("ghp_", R30);
+    let outcome = FakeRepo::new()
+        .file("tests/test_login.py", format!("password = \"{value}\"\n"))
+        .file("src/users.spec.ts", format!("const token = '{value}x';\n"))
+        .file("docs/setup.md", format!("api_key: \"{value}y\"\n"))
+        .file("examples/app.py", format!("SECRET = \"{value}z\"\n"))
+        .file("tests/ci.sh", format!("GH={github}\n"))
+        .run::<Secrets>()
+        .unwrap();
+    let rules: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["secrets/github-token", "secrets/set-aside"],
+        "a verifiable token is a leak anywhere; keyword matches are counted"
+    );
+    let message = &outcome.findings[1].message;
+    assert!(
+        message.starts_with("4 hard-coded secret keyword matches set aside")
+            && message.contains("2 in test code")
+            && message.contains("1 in documentation")
+            && message.contains("1 in an example"),
+        "{message}"
+    );
+}
+
+#[test]
+fn local_development_defaults_in_uris_are_low_with_the_reason() {
+    let outcome = FakeRepo::new()
+        .file(
+            ".github/workflows/test.yml",
+            "env:\n  DATABASE_URL: postgres://postgres:postgres@localhost:5432/test\n",
+        )
+        .file(
+            "deploy/prod.env",
+            format!(
+                "DATABASE_URL=postgres://app:{}@db.internal.example.com/app\n",
+                "Zp4rT9qLm2XvB7nK"
+            ),
+        )
+        .run::<Secrets>()
+        .unwrap();
+    let got: Vec<(&str, Option<Severity>, &str)> = outcome
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.severity, f.message.as_str()))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let local = got
+        .iter()
+        .find(|(_, s, _)| *s == Some(Severity::Low))
+        .expect("one low");
+    assert!(local.2.contains("local development default"), "{local:?}");
+    assert!(
+        got.iter()
+            .any(|(r, s, _)| *r == "secrets/database-uri-password" && s.is_none())
+    );
+}
+
+#[test]
+fn names_are_not_secrets_and_random_values_are() {
+    for name in [
+        "password_reset_link_sent",
+        "INVALID_TOKEN_ERROR",
+        "X-Api-Key",
+        "django.contrib.auth.tokens.PasswordResetTokenGenerator",
+        "refreshTokenValue",
+        "PasswordResetForm",
+        "/login/forgot_password",
+        "projects/acme/secrets/db-password",
+    ] {
+        assert!(filters::is_name(name), "{name}");
+    }
+    for secret in [
+        "Zp4rT9qLm2XvB7nKw8Yc",
+        "aB3dE5fG7hJ9kL1m",
+        "qWeRtYuIoPaSdFgH",
+        "s3cr3t-V4lue-9xQ",
+    ] {
+        assert!(!filters::is_name(secret), "{secret}");
+    }
+    assert_eq!(
+        filters::interpolation_default("${SECRET_KEY:-60gp0bYx}"),
+        Some("60gp0bYx")
+    );
+    assert_eq!(filters::interpolation_default("${SECRET_KEY}"), None);
 }
