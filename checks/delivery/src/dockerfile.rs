@@ -2,9 +2,13 @@
 
 use shipready_sdk::prelude::*;
 
+use crate::set_aside::SetAside;
+
 shipready_sdk::rule! {
     /// ## What it checks
     /// That the final stage of each Dockerfile switches to a non-root `USER`.
+    /// Dockerfiles of dev containers, local development and tests are not
+    /// production images: they are counted in `delivery/set-aside`.
     ///
     /// ## Why it matters
     /// A process running as root inside the container turns any remote code
@@ -30,7 +34,8 @@ shipready_sdk::rule! {
 shipready_sdk::rule! {
     /// ## What it checks
     /// That every `FROM` names its image by a tag other than `latest`, or by
-    /// digest (`@sha256:...`).
+    /// digest (`@sha256:...`), in production Dockerfiles (see
+    /// `delivery/set-aside`).
     ///
     /// ## Why it matters
     /// An untagged or `latest` base changes under you: two builds of the same
@@ -137,10 +142,11 @@ fn pinned(image: &str) -> bool {
     }
 }
 
-pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile], set_aside: &mut SetAside) -> Result<()> {
     let dockerfiles: Vec<&ListedFile> = files
         .iter()
         .filter(|f| f.language.as_deref() == Some("dockerfile"))
+        .filter(|f| set_aside.is_production(&f.path, "Dockerfile"))
         .collect();
     if dockerfiles.is_empty() {
         for rule in [
@@ -148,7 +154,7 @@ pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
             &DOCKERFILE_UNPINNED_BASE,
             &DOCKERFILE_NO_HEALTHCHECK,
         ] {
-            cx.not_applicable(rule, "no Dockerfile");
+            cx.not_applicable(rule, "no Dockerfile for production");
         }
         return Ok(());
     }
@@ -263,6 +269,41 @@ mod tests {
             .map(|f| f.rule)
             .filter(|r| r.contains("dockerfile"))
             .collect()
+    }
+
+    #[test]
+    fn dev_container_and_test_images_are_set_aside_not_judged() {
+        let root = "FROM python\n";
+        let outcome = FakeRepo::new()
+            .file(".devcontainer/Dockerfile", root)
+            .file("apps/api/Dockerfile.dev", root)
+            .file("document.e2e.Dockerfile", root)
+            .file("frontend/Dockerfile.playwright", root)
+            .file("Dockerfile", root)
+            .run::<Delivery>()
+            .unwrap();
+        let judged: Vec<String> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.rule.contains("dockerfile"))
+            .map(|f| match &f.location {
+                Some(shipready_sdk::Location::File { path, .. }) => path.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert!(
+            judged.iter().all(|p| p == "Dockerfile") && !judged.is_empty(),
+            "{judged:?}"
+        );
+        let aside = outcome
+            .findings
+            .iter()
+            .find(|f| f.rule == "delivery/set-aside")
+            .expect("counted");
+        assert_eq!(
+            aside.message,
+            "4 files set aside as not production: 2 Dockerfiles in a local development set-up, 2 Dockerfiles in test code"
+        );
     }
 
     #[test]

@@ -2,13 +2,20 @@
 
 use shipready_sdk::prelude::*;
 
+use crate::set_aside::SetAside;
+
 shipready_sdk::rule! {
     /// ## What it checks
     /// `.env` files (`.env`, `.env.production`, `prod.env`, ...) in the
     /// repository that assign values: committed, or present and not covered by
     /// `.gitignore`. Templates (`.env.example`, `.env.sample`,
-    /// `.env.template`, `.env.dist`) and files whose values are all empty or
-    /// placeholders are fine. The evidence names the keys, never the values.
+    /// `.env.template`, `.env.dist`), files whose credential-like keys
+    /// (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*`, `DATABASE_URL`, ...)
+    /// are all empty or placeholders, files of plain configuration (URLs,
+    /// flags), and env files of tests and local development set-ups
+    /// (`.env.testing`, `.devcontainer/*.env`, counted in
+    /// `delivery/set-aside`) are fine. The evidence names the keys, never
+    /// the values.
     ///
     /// ## Why it matters
     /// `.env` files hold the production database password, API keys and
@@ -36,6 +43,28 @@ fn is_env_file(name: &str) -> bool {
             .any(|s| lower.ends_with(&format!(".{s}")) || lower.contains(&format!(".{s}.")))
 }
 
+/// Names that hold credentials: a file of such names with values is a
+/// leak, one of only URLs and flags is configuration.
+fn holds_a_secret(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    [
+        "PASS",
+        "SECRET",
+        "TOKEN",
+        "KEY",
+        "CREDENTIAL",
+        "DSN",
+        "PRIVATE",
+        "AUTH",
+        "DATABASE_URL",
+        "DB_URL",
+        "CONNECTION",
+        "SALT",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+}
+
 /// Keys that are assigned a real-looking value.
 fn assigned_keys(text: &str) -> Vec<String> {
     text.lines()
@@ -50,15 +79,30 @@ fn assigned_keys(text: &str) -> Vec<String> {
             let placeholder = v.is_empty()
                 || v.starts_with("${")
                 || v.starts_with('<')
-                || v.eq_ignore_ascii_case("changeme")
+                || [
+                    "changeme",
+                    "changethis",
+                    "change_me",
+                    "change-me",
+                    "change_this",
+                    "your_",
+                    "your-",
+                    "replace",
+                ]
+                .iter()
+                .any(|p| v.to_ascii_lowercase().contains(p))
                 || v.chars().all(|c| c == 'x' || c == 'X' || c == '*');
             (!placeholder && !k.trim().is_empty()).then(|| k.trim().to_string())
         })
         .collect()
 }
 
-pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
-    let env_files: Vec<&ListedFile> = files.iter().filter(|f| is_env_file(f.name())).collect();
+pub fn check(cx: &mut Cx<'_>, files: &[ListedFile], set_aside: &mut SetAside) -> Result<()> {
+    let env_files: Vec<&ListedFile> = files
+        .iter()
+        .filter(|f| is_env_file(f.name()))
+        .filter(|f| set_aside.is_production(&f.path, ".env file"))
+        .collect();
     if env_files.is_empty() {
         cx.not_applicable(&ENV_FILE_COMMITTED, "no .env file in the repository");
         return Ok(());
@@ -67,7 +111,10 @@ pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
         let Some(text) = cx.read_utf8(&file.path) else {
             continue;
         };
-        let keys = assigned_keys(&text);
+        let keys: Vec<String> = assigned_keys(&text)
+            .into_iter()
+            .filter(|k| holds_a_secret(k))
+            .collect();
         if keys.is_empty() {
             continue;
         }
@@ -80,7 +127,11 @@ pub fn check(cx: &mut Cx<'_>, files: &[ListedFile]) -> Result<()> {
         cx.report(
             Finding::new(
                 &ENV_FILE_COMMITTED,
-                format!("{} assigns {} value(s) and is committed or not ignored", file.path, keys.len()),
+                format!(
+                    "{} assigns {} credential-like value(s) and is committed or not ignored",
+                    file.path,
+                    keys.len()
+                ),
             )
             .at_file(&file.path)
             .evidence(format!("keys: {}{more} (values not shown)", shown.join(", ")))
@@ -115,6 +166,50 @@ mod tests {
         assert_eq!(
             assigned_keys("A=\nB=${B}\nC=<token>\n# D=1\nexport E=real\nF=xxxx\n"),
             ["E"]
+        );
+    }
+
+    #[test]
+    fn configuration_only_and_test_env_files_are_not_leaks() {
+        let outcome = FakeRepo::new()
+            .file(
+                "frontend/.env",
+                "VITE_API_URL=http://localhost:8000\nNODE_ENV=production\n",
+            )
+            .file(
+                ".env",
+                "SECRET_KEY=changethis\nFIRST_SUPERUSER_PASSWORD=changethis\n",
+            )
+            .file(
+                "server/.env.testing",
+                "STRIPE_SECRET_KEY=sk_test_dummy_value\n",
+            )
+            .file(
+                ".devcontainer/backend.env",
+                "DATABASE_URL=postgres://saleor:saleor@db/saleor\n",
+            )
+            .file(
+                "Dockerfile",
+                "FROM python:3.12\nUSER app\nHEALTHCHECK CMD curl -f http://localhost/\n",
+            )
+            .run::<Delivery>()
+            .unwrap();
+        let rules: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "delivery/ci-missing",
+                "delivery/readme-missing",
+                "delivery/set-aside"
+            ],
+            "{:#?}",
+            outcome.findings
+        );
+        let aside = outcome.findings.last().unwrap();
+        assert!(
+            aside.message.starts_with("2 files set aside"),
+            "{}",
+            aside.message
         );
     }
 

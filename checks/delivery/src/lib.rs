@@ -12,6 +12,7 @@ mod dockerfile;
 mod env_file;
 mod lockfile;
 mod readme;
+mod set_aside;
 mod tests_present;
 
 pub struct Delivery;
@@ -36,6 +37,7 @@ impl Check for Delivery {
             &dockerfile::DOCKERFILE_NO_HEALTHCHECK,
             &env_file::ENV_FILE_COMMITTED,
             &readme::README_MISSING,
+            &set_aside::SET_ASIDE,
         ])
     }
 
@@ -44,9 +46,11 @@ impl Check for Delivery {
         ci::check(cx, &files)?;
         tests_present::check(cx, &files)?;
         lockfile::check(cx, &files)?;
-        dockerfile::check(cx, &files)?;
-        env_file::check(cx, &files)?;
+        let mut set_aside = set_aside::SetAside::default();
+        dockerfile::check(cx, &files, &mut set_aside)?;
+        env_file::check(cx, &files, &mut set_aside)?;
         readme::check(cx, &files);
+        set_aside.report(cx);
         Ok(())
     }
 }

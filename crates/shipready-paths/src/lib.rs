@@ -89,6 +89,9 @@ pub enum NotProduction {
     Docs,
     /// Examples, samples, demos and seeds.
     Example,
+    /// Local development set-ups: dev containers, `Dockerfile.dev`,
+    /// `docker-compose.local.yml`, `.env.development`.
+    Development,
 }
 
 impl NotProduction {
@@ -97,6 +100,7 @@ impl NotProduction {
             NotProduction::Test => "test code",
             NotProduction::Docs => "documentation",
             NotProduction::Example => "an example",
+            NotProduction::Development => "a local development set-up",
         }
     }
 }
@@ -111,6 +115,10 @@ impl NotProduction {
 /// assert_eq!(not_production("docs/setup.md"), Some(NotProduction::Docs));
 /// assert_eq!(not_production("examples/basic/app.py"), Some(NotProduction::Example));
 /// assert_eq!(not_production("src/main/java/OwnerControllerTest.java"), Some(NotProduction::Test));
+/// assert_eq!(not_production(".devcontainer/Dockerfile"), Some(NotProduction::Development));
+/// assert_eq!(not_production("apps/api/Dockerfile.dev"), Some(NotProduction::Development));
+/// assert_eq!(not_production("server/.env.testing"), Some(NotProduction::Test));
+/// assert_eq!(not_production("Dockerfile"), None);
 /// assert_eq!(not_production("src/contest.py"), None);
 /// ```
 pub fn not_production(path: &str) -> Option<NotProduction> {
@@ -153,8 +161,35 @@ pub fn not_production(path: &str) -> Option<NotProduction> {
         || name.contains(".spec.")
         || name.contains(".e2e.")
         || name.contains(".cy.");
-    if test_name || parts.iter().any(|p| TEST_DIRS.contains(p)) {
+    // `.env.test`, `.env.testing`, `Dockerfile.test`, `Dockerfile.playwright`.
+    let suffix = name.rsplit('.').next().unwrap_or_default();
+    let test_suffix = name != suffix
+        && matches!(
+            suffix,
+            "test" | "testing" | "e2e" | "ci" | "playwright" | "cypress"
+        );
+    if test_name || test_suffix || parts.iter().any(|p| TEST_DIRS.contains(p)) {
         return Some(NotProduction::Test);
+    }
+    const DEV_DIRS: &[&str] = &[".devcontainer", "devcontainer", ".vscode", ".idea"];
+    // Not `.env.local`: by convention it holds a developer's real keys.
+    let dev_name = name != suffix
+        && (matches!(suffix, "dev" | "development")
+            || suffix == "local" && !name.starts_with(".env"))
+        || [
+            "docker-compose-local.",
+            "docker-compose.local.",
+            "docker-compose.dev.",
+            "docker-compose-dev.",
+            "compose.dev.",
+            "compose.local.",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || name.ends_with(".dev.dockerfile")
+        || name.starts_with("dev.dockerfile");
+    if dev_name || parts.iter().any(|p| DEV_DIRS.contains(p)) || parts.first() == Some(&"dev") {
+        return Some(NotProduction::Development);
     }
     if [".md", ".mdx", ".rst", ".adoc"]
         .iter()

@@ -486,6 +486,12 @@ mod tests {
         assert!(!fields[2].changes_storage_of(&fields[1]), "widened varchar");
         assert!(fields[1].changes_storage_of(&fields[2]), "narrowed varchar");
         assert!(fields[3].changes_storage_of(&fields[1]), "another class");
+        let mut default_length = fields[1].clone();
+        default_length.length = None;
+        assert!(
+            !fields[2].changes_storage_of(&default_length),
+            "URLField() is varchar(200), made 2048"
+        );
     }
 
     #[test]

@@ -98,7 +98,18 @@ impl FieldDef {
     /// defaults; a `varchar` made longer; a `varchar` made `text`.
     pub fn changes_storage_of(&self, before: &FieldDef) -> bool {
         let varchar = |class: &str| VARCHAR_FIELDS.contains(&class);
-        let widened = match (before.length, self.length) {
+        // Django's default `max_length` of each varchar class.
+        let length = |f: &FieldDef| {
+            f.length.or(match f.class.as_str() {
+                "URLField" => Some(200),
+                "EmailField" => Some(254),
+                "SlugField" => Some(50),
+                "FileField" | "ImageField" | "FilePathField" => Some(100),
+                "GenericIPAddressField" => Some(39),
+                _ => None,
+            })
+        };
+        let widened = match (length(before), length(self)) {
             (Some(old), Some(new)) => new >= old,
             (old, new) => old == new,
         };

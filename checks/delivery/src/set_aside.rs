@@ -1,0 +1,77 @@
+//! Files that are not production code (dev containers, `Dockerfile.dev`,
+//! test images, `.env.testing`; see `shipready_sdk::paths::not_production`):
+//! the image and environment rules do not judge them, and one item says how
+//! many were set aside so nothing is hidden silently.
+
+use std::collections::BTreeMap;
+
+use shipready_sdk::paths::{NotProduction, not_production};
+use shipready_sdk::prelude::*;
+
+shipready_sdk::rule! {
+    /// ## What it checks
+    /// Nothing is wrong: this item counts the Dockerfiles and `.env` files
+    /// the image and environment rules left alone because they are not
+    /// production: dev containers (`.devcontainer/`), local development
+    /// files (`Dockerfile.dev`, `docker-compose.local.yml`,
+    /// `.env.development`, a top-level `dev/`), test images and files
+    /// (`*.test.Dockerfile`, `Dockerfile.playwright`, `.env.testing`, under
+    /// `tests/`, `e2e/`), docs and examples.
+    ///
+    /// ## Why it matters
+    /// A root user in the image that runs the end-to-end suite, or a test
+    /// `.env` of dummy values, is not a production risk; reporting them
+    /// buries the production image's problems.
+    ///
+    /// ## Example
+    /// `3 files set aside: 2 Dockerfiles in a local development set-up, 1 .env file in test code`.
+    ///
+    /// ## How to fix
+    /// Nothing to fix. If a set-aside file does build what production runs,
+    /// rename it (`Dockerfile`, `Dockerfile.prod`).
+    pub static SET_ASIDE: Rule = ("delivery/set-aside", "Files outside production set aside", Severity::Info);
+}
+
+/// What kind of file, and where it stands.
+#[derive(Default)]
+pub struct SetAside {
+    counts: BTreeMap<(&'static str, &'static str), usize>,
+}
+
+impl SetAside {
+    /// Whether `path` is production; counts it (as `what`) when it is not.
+    pub fn is_production(&mut self, path: &str, what: &'static str) -> bool {
+        match not_production(path) {
+            None => true,
+            Some(kind) => {
+                *self.counts.entry((what, describe(kind))).or_default() += 1;
+                false
+            }
+        }
+    }
+
+    pub fn report(self, cx: &mut Cx<'_>) {
+        if self.counts.is_empty() {
+            return;
+        }
+        let total: usize = self.counts.values().sum();
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|((what, kind), n)| {
+                format!("{n} {what}{} in {kind}", if *n == 1 { "" } else { "s" })
+            })
+            .collect();
+        cx.report(Finding::new(
+            &SET_ASIDE,
+            format!(
+                "{total} files set aside as not production: {}",
+                parts.join(", ")
+            ),
+        ));
+    }
+}
+
+fn describe(kind: NotProduction) -> &'static str {
+    kind.describe()
+}
