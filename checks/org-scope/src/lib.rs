@@ -30,6 +30,7 @@
 
 mod orm;
 pub mod rules;
+mod set_aside;
 mod source;
 mod sql;
 mod tenancy;
@@ -40,6 +41,8 @@ use shipready_schema::Schema;
 use shipready_schema::sql::{Dialect, ParseSql, Parsed};
 use shipready_sdk::Level;
 use shipready_sdk::prelude::*;
+
+use set_aside::SetAside;
 use shipready_sdk::syntax::{Language, SkipReason};
 
 use shipready_schema::filters::{FilterCheck, Kind, OwnedTable};
@@ -145,8 +148,10 @@ impl Check for OrgScope {
                 answer.files.len()
             ),
         );
-        judge_sql(cx, &found, &tenancy);
-        judge_chains(cx, &answer, &found, &tenancy, &settings);
+        let mut aside = SetAside::default();
+        judge_sql(cx, &found, &tenancy, &mut aside);
+        judge_chains(cx, &answer, &found, &tenancy, &settings, &mut aside);
+        aside.summarize(cx);
         coverage(cx, &answer);
         Ok(())
     }
@@ -366,7 +371,7 @@ fn filters(on: &[String]) -> String {
 }
 
 /// SQL literals and built SQL, judged.
-fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
+fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy, aside: &mut SetAside) {
     let built: Vec<&Found<'_>> = outermost(found.iter().filter(|f| f.purpose == Purpose::Built));
     let tagged: std::collections::BTreeSet<(&str, u32)> = found
         .iter()
@@ -411,7 +416,7 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
             FilterCheck::Filtered => {}
             FilterCheck::Unfiltered(u) if text.dynamic => {
                 let t = &tenancy.tables[&u.table];
-                unverifiable(cx, f.path, line, &u.table, &t.column, evidence);
+                unverifiable(cx, aside, f.path, line, &u.table, &t.column, evidence);
             }
             FilterCheck::Unfiltered(u) => {
                 let t = &tenancy.tables[&u.table];
@@ -434,7 +439,9 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
                         format!("`{}` on `{}` is not scoped to the tenant", u.verb, u.table),
                     )
                 };
-                cx.report(
+                aside.report(
+                    cx,
+                    f.path,
                     Finding::new(
                         rule,
                         format!(
@@ -460,7 +467,7 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
                 for table in sql::tables_named(&text.sql, tenancy) {
                     let column = &tenancy.tables[table].column;
                     if !lower.contains(column.as_str()) {
-                        unverifiable(cx, f.path, line, table, column, evidence.clone());
+                        unverifiable(cx, aside, f.path, line, table, column, evidence.clone());
                         break;
                     }
                 }
@@ -471,13 +478,16 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy) {
 
 fn unverifiable(
     cx: &mut Cx<'_>,
+    aside: &mut SetAside,
     path: &str,
     line: u32,
     table: &str,
     column: &str,
     evidence: String,
 ) {
-    cx.report(
+    aside.report(
+        cx,
+        path,
         Finding::new(
             &rules::UNVERIFIABLE,
             format!(
@@ -527,6 +537,7 @@ fn judge_chains(
     found: &[Found<'_>],
     tenancy: &Tenancy,
     settings: &Settings,
+    aside: &mut SetAside,
 ) {
     let languages: BTreeMap<&str, Language> = answer
         .files
@@ -591,7 +602,9 @@ fn judge_chains(
             )
         };
         let keys: Vec<String> = u.model.keys.iter().map(|k| format!("`{k}`")).collect();
-        cx.report(
+        aside.report(
+            cx,
+            path,
             Finding::new(
                 rule,
                 format!(

@@ -21,7 +21,7 @@ fn precision_and_recall_on_every_fixture_app() {
         "org-scope",
         Path::new(FIXTURES),
         |repo| repo.setting("scope_helpers", r#"["for_org", "forOrg", "ForOrg"]"#),
-        &[],
+        &[rules::SET_ASIDE.id()],
     );
 }
 
@@ -196,7 +196,12 @@ fn sqlalchemy_core_tables_and_statements() {
 #[test]
 fn precision_and_recall_on_the_holdout_set() {
     let root = Path::new(FIXTURES).with_file_name("org-scope-holdout");
-    assert_apps_exact::<OrgScope>("org-scope holdout", &root, |repo| repo, &[]);
+    assert_apps_exact::<OrgScope>(
+        "org-scope holdout",
+        &root,
+        |repo| repo,
+        &[rules::SET_ASIDE.id()],
+    );
 }
 
 #[test]
@@ -212,4 +217,40 @@ fn a_change_without_source_files_parses_nothing() {
         .file("a.py", "db.execute('SELECT * FROM invoices')\n")
         .changed(&["a.py"]);
     assert_eq!(repo.run::<OrgScope>().unwrap().findings.len(), 1);
+}
+
+#[test]
+fn queries_outside_any_request_path_are_counted_not_reported() {
+    let delete = "rows = db.execute(\"DELETE FROM invoices WHERE status = %s\", ['void'])\n";
+    let outcome = FakeRepo::new()
+        .file("db/1.sql", INVOICES)
+        .file("app/views.py", delete)
+        .file("tests/test_views.py", delete)
+        .file("app/migrations/0007_backfill.py", delete)
+        .file("billing/management/commands/purge.py", delete)
+        .file("scripts/cleanup.py", delete)
+        .run::<OrgScope>()
+        .unwrap();
+    let located: Vec<(&str, String)> = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let path = match &f.location {
+                Some(shipready_sdk::Location::File { path, .. }) => path.clone(),
+                _ => String::new(),
+            };
+            (f.rule.as_str(), path)
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("org-scope/unscoped-write", "app/views.py".to_string()),
+            ("org-scope/set-aside", String::new()),
+        ]
+    );
+    assert_eq!(
+        outcome.findings[1].message,
+        "4 unscoped queries set aside as outside any request path: 1 in data migrations, 1 in management commands, 1 in scripts, 1 in test code"
+    );
 }
