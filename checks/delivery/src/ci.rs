@@ -32,7 +32,7 @@ shipready_sdk::rule! {
 shipready_sdk::rule! {
     /// ## What it checks
     /// That at least one CI configuration runs a test command (`cargo test`,
-    /// `npm test`, `pytest`, `go test`, `rspec`, `mvn verify`, `gradle test`,
+    /// `npm test`, `pytest`, `manage.py test`, `go test`, `rspec`, `mvn verify`, `gradle test`,
     /// `phpunit`, `dotnet test`, `make test`, ...).
     ///
     /// ## Why it matters
@@ -72,7 +72,7 @@ const CI_GLOBS: &[&str] = &[
 ];
 
 /// A command that runs a test suite, as CI scripts spell it.
-const TEST_COMMAND: &str = r"(?i)(\bcargo\s+(\+\S+\s+)?(test|nextest)\b|\b(npm|yarn|pnpm|bun)\s+(run\s+)?test\b|\b(npx\s+)?(jest|vitest|mocha|playwright\s+test|cypress\s+run)\b|\bpytest\b|\bpython[0-9.]*\s+-m\s+(pytest|unittest)\b|\b(tox|nox)\b|\bgo\s+test\b|\bgotestsum\b|\brspec\b|\brake\s+(test|spec)\b|\brails\s+test\b|\bmvnw?\s+.*\b(test|verify|install)\b|\bgradlew?\s+.*\b(test|check|build)\b|\bphpunit\b|\bpest\b|\bdotnet\s+test\b|\bmix\s+test\b|\bmake\s+(test|check)\b|\bctest\b|\bswift\s+test\b|\bdeno\s+test\b|[\w/.-]*\btests?\.sh\b)";
+const TEST_COMMAND: &str = r"(?i)(\bcargo\s+(\+\S+\s+)?(test|nextest)\b|\b(npm|yarn|pnpm|bun)\s+(run\s+)?test\b|\b(npx\s+)?(jest|vitest|mocha|playwright\s+test|cypress\s+run)\b|\bpytest\b|\bpython[0-9.]*\s+-m\s+(pytest|unittest)\b|\bmanage\.py\s+test\b|\b(tox|nox)\b|\bgo\s+test\b|\bgotestsum\b|\brspec\b|\brake\s+(test|spec)\b|\brails\s+test\b|\bmvnw?\s+.*\b(test|verify|install)\b|\bgradlew?\s+.*\b(test|check|build)\b|\bphpunit\b|\bpest\b|\bdotnet\s+test\b|\bmix\s+test\b|\bmake\s+(test|check)\b|\bctest\b|\bswift\s+test\b|\bdeno\s+test\b|[\w/.-]*\btests?\.sh\b)";
 
 pub fn check(cx: &mut Cx<'_>, _files: &[ListedFile]) -> Result<()> {
     let configs = cx.files(CI_GLOBS)?;
@@ -147,6 +147,7 @@ mod tests {
             "npm test",
             "yarn run test",
             "python -m pytest -q",
+            "coverage run --omit=*/tests/* --source=hc manage.py test",
             "go test ./...",
             "bundle exec rspec",
             "./mvnw -B verify",

@@ -13,7 +13,7 @@ shipready_sdk::rule! {
     /// | `package.json` | `package-lock.json`, `npm-shrinkwrap.json`, `yarn.lock`, `pnpm-lock.yaml`, `bun.lock(b)` |
     /// | `pyproject.toml` | `poetry.lock`, `uv.lock`, `pdm.lock`, `pylock.toml`, `Pipfile.lock` |
     /// | `Pipfile` | `Pipfile.lock` |
-    /// | `requirements*.txt` | every requirement pinned with `==` |
+    /// | `requirements*.txt` | every requirement pinned with `==` (not `requirements-dev.txt`, `-test`, `-lint`, `-docs`: not shipped) |
     /// | `Gemfile` | `Gemfile.lock` |
     /// | `go.mod` | `go.sum` |
     /// | `composer.json` | `composer.lock` |
@@ -204,7 +204,12 @@ fn problem(manifest: &FileInfo, text: &str, files: &[ListedFile]) -> Option<(Str
             })
         }
         _ if name.starts_with("requirements") && name.ends_with(".txt") => {
-            if lock_near(files, dir, PYTHON_LOCKS) {
+            // Development and test requirements are not shipped.
+            let stem = name.trim_end_matches(".txt");
+            let not_shipped = ["dev", "test", "lint", "docs", "typing", "ci"]
+                .iter()
+                .any(|w| stem.split(['-', '_', '.']).any(|part| part == *w));
+            if not_shipped || lock_near(files, dir, PYTHON_LOCKS) {
                 return None;
             }
             let unpinned: Vec<&str> = text
@@ -291,6 +296,10 @@ mod tests {
             lock_findings(repo),
             ["requirements.txt has 1 unpinned requirement(s): requests>=2"]
         );
+        let dev = FakeRepo::new()
+            .file("requirements-dev.txt", "mypy\ntypes-requests\n")
+            .file("requirements/test.txt", "pytest\n");
+        assert_eq!(lock_findings(dev), Vec::<String>::new());
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Check for Migrations {
             .collect();
         let mut unguarded: Vec<(&str, Verdict)> = Vec::new();
         for m in &pending {
-            for verdict in judge::judge(m, dialect) {
+            for verdict in judge::judge(m, dialect_of_directory(&m.path).unwrap_or(dialect)) {
                 if std::ptr::eq(verdict.rule, &rules::LOCK_TIMEOUT_MISSING) {
                     unguarded.push((&m.path, verdict));
                 } else {
@@ -114,6 +114,22 @@ impl Check for Migrations {
 }
 
 shipready_sdk::export!(Migrations);
+
+/// The database a migration directory names (`store/migration/sqlite/`,
+/// `db/mysql/`): projects that support several keep one tree each, and the
+/// PostgreSQL lock rules do not hold on the others.
+fn dialect_of_directory(path: &str) -> Option<Dialect> {
+    let dirs = path
+        .rsplit_once('/')
+        .map_or("", |(d, _)| d)
+        .to_ascii_lowercase();
+    dirs.split('/').find_map(|part| match part {
+        "sqlite" | "sqlite3" => Some(Dialect::Sqlite),
+        "mysql" | "mariadb" => Some(Dialect::MySql),
+        "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
+        _ => None,
+    })
+}
 
 fn dialect(ctx: &Context) -> Result<Dialect> {
     let Some(raw) = ctx.setting("dialect") else {

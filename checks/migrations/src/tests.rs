@@ -535,3 +535,19 @@ fn an_applied_django_migration_edited_without_changing_its_schema_operations_is_
         .unwrap();
     assert_eq!(judged(&outcome), Vec::<(String, String)>::new());
 }
+
+#[test]
+fn a_directory_named_for_another_database_is_judged_by_its_rules() {
+    let index = "CREATE INDEX memo_uid ON memo (uid);";
+    let outcome = FakeRepo::new()
+        .file("store/migration/sqlite/0.2/00__index.sql", index)
+        .file("store/migration/postgres/0.2/00__index.sql", index)
+        .run::<Migrations>()
+        .unwrap();
+    let concurrent: Vec<String> = judged(&outcome)
+        .into_iter()
+        .filter(|(_, rule)| rule == rules::INDEX_NOT_CONCURRENT.id())
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(concurrent, ["store/migration/postgres/0.2/00__index.sql"]);
+}

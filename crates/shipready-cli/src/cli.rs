@@ -224,6 +224,11 @@ pub struct CheckArgs {
     /// Colour in the table.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+
+    /// List every finding in the table; by default it shows the first three
+    /// of each rule and counts the rest (the other formats always hold all).
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -235,12 +235,13 @@ fn evaluate_item(
             .iter()
             .any(|r| r == rule || r.strip_suffix("/*") == Some(check_of(rule)))
     };
-    let findings: Vec<&Finding> = ran
+    let (notes, findings): (Vec<&Finding>, Vec<&Finding>) = ran
         .iter()
         .flat_map(|r| r.findings.iter())
         .filter(|f| decides(&f.rule) && f.counts())
         .filter(|f| f.location.as_ref().and_then(|l| l.commit()).is_some() == in_history)
-        .collect();
+        // Notes (inventories, what was set aside) are not findings.
+        .partition(|f| f.severity == Severity::Info);
     let fingerprints = findings.iter().map(|f| f.fingerprint.clone()).collect();
     if let Some(worst) = findings.iter().map(|f| f.severity).max() {
         let first = findings
@@ -249,10 +250,8 @@ fn evaluate_item(
             .expect("worst exists");
         let status = if worst >= Severity::Medium {
             ItemStatus::Fail
-        } else if worst == Severity::Low {
-            ItemStatus::Warn
         } else {
-            ItemStatus::Pass
+            ItemStatus::Warn
         };
         let count = match findings.len() {
             1 => "1 finding".to_string(),
@@ -302,7 +301,14 @@ fn evaluate_item(
         reasons.dedup();
         return item(ItemStatus::NotApplicable, reasons.join("; "), vec![]);
     }
-    item(ItemStatus::Pass, "no findings".into(), vec![])
+    match notes.first() {
+        Some(note) => item(
+            ItemStatus::Pass,
+            format!("no findings ({})", note.message),
+            vec![],
+        ),
+        None => item(ItemStatus::Pass, "no findings".into(), vec![]),
+    }
 }
 
 fn verdict(items: &[Item]) -> Verdict {

@@ -405,7 +405,12 @@ fn emit(args: &CheckArgs, report: &Report) -> anyhow::Result<()> {
     // On a terminal the table fits its width; elsewhere (CI logs, files) it
     // wraps at 120 columns.
     let width = if to_terminal { None } else { Some(120) };
-    let text = render::render(report, format, Style { color, width });
+    let style = Style {
+        color,
+        width,
+        all: args.all,
+    };
+    let text = render::render(report, format, style);
     match &args.output {
         Some(path) => {
             write_atomically(path, &text)?;

@@ -62,9 +62,12 @@ mod tests {
         let style = Style {
             color: false,
             width: Some(200),
+            all: false,
         };
         let table = render(&report, Format::Table, style);
-        let notes = table.find("Notes (1)").expect("a notes section");
+        let notes = table
+            .find("Notes (1 under 1 rule)")
+            .expect("a notes section");
         assert!(table[notes..].contains("GET /healthz (Express)"), "{table}");
         assert!(render(&report, Format::Json, style).contains("GET /healthz (Express)"));
         for format in [Format::Sarif, Format::Github, Format::Gitlab] {

@@ -13,7 +13,13 @@ pub struct Style {
     pub color: bool,
     /// Total width in columns; `None` lets the table size itself.
     pub width: Option<u16>,
+    /// Every finding; otherwise the first few of each rule, with a count of
+    /// the rest (`--all`).
+    pub all: bool,
 }
+
+/// Findings shown per rule unless `--all`.
+const SHOWN_PER_RULE: usize = 3;
 
 fn status_cell(status: ItemStatus, style: Style) -> Cell {
     let text = status.as_str().to_uppercase();
@@ -84,32 +90,75 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// One row per finding: severity, rule, where, what and how to fix.
+/// One row per finding: severity, rule, where, what and how to fix;
+/// grouped by rule, most severe first, each rule's first few (all of them
+/// with `style.all`) and a row saying how many more there are.
 fn findings_table(findings: &[&Finding], style: Style) -> String {
     let mut table = new_table(
         style,
         &["Severity", "Rule", "Where", "What and how to fix"],
         true,
     );
+    let mut rules: Vec<(&str, Severity, usize)> = Vec::new();
     for f in findings {
-        let mut what = match f.not_counted_because() {
-            Some(why) => format!("({why}) {}", f.message),
-            None => f.message.clone(),
+        match rules.iter_mut().find(|(rule, _, _)| *rule == f.rule) {
+            Some((_, severity, n)) => {
+                *severity = (*severity).max(f.severity);
+                *n += 1;
+            }
+            None => rules.push((&f.rule, f.severity, 1)),
+        }
+    }
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    for (rule, _, count) in rules {
+        let shown = if style.all {
+            count
+        } else {
+            count.min(SHOWN_PER_RULE)
         };
-        if let Some(e) = &f.evidence {
-            what.push_str(&format!("\nevidence: {e}"));
+        for f in findings.iter().filter(|f| f.rule == rule).take(shown) {
+            let mut what = match f.not_counted_because() {
+                Some(why) => format!("({why}) {}", f.message),
+                None => f.message.clone(),
+            };
+            if let Some(e) = &f.evidence {
+                what.push_str(&format!("\nevidence: {e}"));
+            }
+            if let Some(r) = &f.remediation {
+                what.push_str(&format!("\nfix: {r}"));
+            }
+            table.add_row(vec![
+                severity_cell(f.severity, style),
+                Cell::new(&f.rule),
+                Cell::new(f.location.as_ref().map_or("-".to_string(), |l| l.display())),
+                Cell::new(what),
+            ]);
         }
-        if let Some(r) = &f.remediation {
-            what.push_str(&format!("\nfix: {r}"));
+        if shown < count {
+            table.add_row(vec![
+                Cell::new(""),
+                Cell::new(rule),
+                Cell::new(format!("{} more", thousands((count - shown) as u64))),
+                Cell::new(format!(
+                    "{count} in all; see them with --all, or in --format json / sarif / markdown"
+                )),
+            ]);
         }
-        table.add_row(vec![
-            severity_cell(f.severity, style),
-            Cell::new(&f.rule),
-            Cell::new(f.location.as_ref().map_or("-".to_string(), |l| l.display())),
-            Cell::new(what),
-        ]);
     }
     format!("{table}\n")
+}
+
+/// `12 findings under 3 rules`.
+fn counted(findings: &[&Finding]) -> String {
+    let mut rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort();
+    rules.dedup();
+    format!(
+        "{} under {} rule{}",
+        thousands(findings.len() as u64),
+        rules.len(),
+        if rules.len() == 1 { "" } else { "s" }
+    )
 }
 
 pub fn render(report: &Report, style: Style) -> String {
@@ -175,13 +224,13 @@ pub fn render(report: &Report, style: Style) -> String {
     let (notes, findings): (Vec<&Finding>, Vec<&Finding>) =
         report.findings.iter().partition(|f| f.is_note());
     if !findings.is_empty() {
-        out.push_str(&format!("\nFindings ({})\n", findings.len()));
+        out.push_str(&format!("\nFindings ({})\n", counted(&findings)));
         out.push_str(&findings_table(&findings, style));
     }
     if !notes.is_empty() {
         out.push_str(&format!(
-            "\nNotes ({}): inventories and what was not analysed\n",
-            notes.len()
+            "\nNotes ({}): inventories, what was set aside and what was not analysed\n",
+            counted(&notes)
         ));
         out.push_str(&findings_table(&notes, style));
     }
@@ -239,6 +288,7 @@ mod tests {
         let style = Style {
             color: false,
             width: Some(120),
+            all: false,
         };
         insta::assert_snapshot!(render(&crate::render::sample::report(), style));
     }
@@ -251,7 +301,8 @@ mod tests {
                 &report,
                 Style {
                     color: false,
-                    width: Some(100)
+                    width: Some(100),
+                    all: false,
                 }
             )
             .contains('\x1b')
@@ -261,10 +312,36 @@ mod tests {
                 &report,
                 Style {
                     color: true,
-                    width: Some(100)
+                    width: Some(100),
+                    all: false,
                 }
             )
             .contains('\x1b')
+        );
+    }
+
+    #[test]
+    fn findings_are_grouped_by_rule_with_the_rest_counted_unless_all() {
+        let mut report = crate::render::sample::report();
+        let first = report.findings[0].clone();
+        for i in 0..10 {
+            let mut f = first.clone();
+            f.message = format!("copy {i}");
+            report.findings.push(f);
+        }
+        let style = Style {
+            color: false,
+            width: Some(200),
+            all: false,
+        };
+        let grouped = render(&report, style);
+        assert!(!grouped.contains("copy 9"), "{grouped}");
+        assert!(grouped.contains("more"), "{grouped}");
+        assert!(grouped.contains("see them with --all"), "{grouped}");
+        let all = render(&report, Style { all: true, ..style });
+        assert!(
+            all.contains("copy 9") && !all.contains("see them with --all"),
+            "{all}"
         );
     }
 

@@ -236,6 +236,18 @@ fn field_defs(operation: &str, call: &Call) -> Vec<FieldDef> {
     }
 }
 
+/// Fields Django stores as strings.
+const STRING_FIELDS: &[&str] = &[
+    "CharField",
+    "TextField",
+    "SlugField",
+    "EmailField",
+    "URLField",
+    "FilePathField",
+    "FileField",
+    "ImageField",
+];
+
 /// A model field as far as the database sees it.
 struct Field {
     column: String,
@@ -280,9 +292,14 @@ impl Field {
         };
         // Django fills `default` in once for existing rows: a constant to
         // the database, even when it is a callable.
+        // A string field that may be blank and not null gets `''` for
+        // existing rows (Django's `effective_default`).
+        let blank_string = is_true(call.keyword("blank"))
+            && !is_true(call.keyword("null"))
+            && STRING_FIELDS.contains(&class);
         let default = match call.keyword("db_default") {
             Some(db_default) => default_of(Some(db_default)),
-            None if call.keyword("default").is_some() => DefaultKind::Constant,
+            None if call.keyword("default").is_some() || blank_string => DefaultKind::Constant,
             None => DefaultKind::None,
         };
         let db_index = call.keyword("db_index");
@@ -492,6 +509,21 @@ mod tests {
             !fields[2].changes_storage_of(&default_length),
             "URLField() is varchar(200), made 2048"
         );
+    }
+
+    #[test]
+    fn a_blank_string_field_gets_an_empty_default_for_existing_rows() {
+        let text = migration(
+            "        migrations.AddField(model_name='order', name='note', field=models.TextField(blank=True)),\n        migrations.AddField(model_name='order', name='code', field=models.CharField(max_length=8)),",
+        );
+        let defaults: Vec<DefaultKind> = ops(&text)
+            .into_iter()
+            .filter_map(|(_, op)| match op {
+                Op::AddColumn { default, .. } => Some(default),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(defaults, [DefaultKind::Constant, DefaultKind::None]);
     }
 
     #[test]
