@@ -354,7 +354,7 @@ fn the_html_report_renders_in_a_real_browser() {
         dom.contains("Not ready to ship"),
         "the browser did not render the report: {dom}"
     );
-    assert!(dom.contains("delivery/env-file-committed"));
+    assert!(dom.contains("secrets/env-file-committed"));
     assert!(
         !dom.contains("abc123secretvalue"),
         "secrets never reach the report"

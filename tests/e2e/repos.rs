@@ -74,7 +74,7 @@ fn a_careless_repository_fails_every_delivery_item_with_evidence() {
             "delivery/dockerfile-no-healthcheck",
             "delivery/dockerfile-runs-as-root",
             "delivery/dockerfile-unpinned-base",
-            "delivery/env-file-committed",
+            "secrets/env-file-committed",
             "delivery/lockfile-missing",
             "delivery/readme-missing",
             "delivery/tests-missing",

@@ -9,7 +9,6 @@ use shipready_sdk::prelude::*;
 
 mod ci;
 mod dockerfile;
-mod env_file;
 mod lockfile;
 mod readme;
 mod set_aside;
@@ -24,7 +23,7 @@ impl Check for Delivery {
             env!("CARGO_PKG_VERSION"),
             "Delivery",
             "CI runs the tests, tests exist, dependencies are locked, the container image is \
-             pinned, unprivileged and health-checked, no .env file is committed, and there is a README.",
+             pinned, unprivileged and health-checked, and there is a README.",
         )
         .capabilities(&[Capability::Repo, Capability::Search])
         .rules(&[
@@ -35,7 +34,6 @@ impl Check for Delivery {
             &dockerfile::DOCKERFILE_RUNS_AS_ROOT,
             &dockerfile::DOCKERFILE_UNPINNED_BASE,
             &dockerfile::DOCKERFILE_NO_HEALTHCHECK,
-            &env_file::ENV_FILE_COMMITTED,
             &readme::README_MISSING,
             &set_aside::SET_ASIDE,
         ])
@@ -48,7 +46,6 @@ impl Check for Delivery {
         lockfile::check(cx, &files)?;
         let mut set_aside = set_aside::SetAside::default();
         dockerfile::check(cx, &files, &mut set_aside)?;
-        env_file::check(cx, &files, &mut set_aside)?;
         readme::check(cx, &files);
         set_aside.report(cx);
         Ok(())

@@ -1,7 +1,7 @@
 //! Files that are not production code (dev containers, `Dockerfile.dev`,
-//! test images, `.env.testing`; see `shipready_sdk::paths::not_production`):
-//! the image and environment rules do not judge them, and one item says how
-//! many were set aside so nothing is hidden silently.
+//! test images; see `shipready_sdk::paths::not_production`): the image
+//! rules do not judge them, and one item says how many were set aside so
+//! nothing is hidden silently.
 
 use std::collections::BTreeMap;
 
@@ -10,21 +10,19 @@ use shipready_sdk::prelude::*;
 
 shipready_sdk::rule! {
     /// ## What it checks
-    /// Nothing is wrong: this item counts the Dockerfiles and `.env` files
-    /// the image and environment rules left alone because they are not
-    /// production: dev containers (`.devcontainer/`), local development
-    /// files (`Dockerfile.dev`, `docker-compose.local.yml`,
-    /// `.env.development`, a top-level `dev/`), test images and files
-    /// (`*.test.Dockerfile`, `Dockerfile.playwright`, `.env.testing`, under
-    /// `tests/`, `e2e/`), docs and examples.
+    /// Nothing is wrong: this item counts the Dockerfiles the image rules
+    /// left alone because they are not production: dev containers
+    /// (`.devcontainer/`), local development files (`Dockerfile.dev`, a
+    /// top-level `dev/`), test images (`*.test.Dockerfile`,
+    /// `Dockerfile.playwright`, under `tests/`, `e2e/`), docs and examples.
     ///
     /// ## Why it matters
-    /// A root user in the image that runs the end-to-end suite, or a test
-    /// `.env` of dummy values, is not a production risk; reporting them
-    /// buries the production image's problems.
+    /// A root user in the image that runs the end-to-end suite is not a
+    /// production risk; reporting it buries the production image's
+    /// problems.
     ///
     /// ## Example
-    /// `3 files set aside: 2 Dockerfiles in a local development set-up, 1 .env file in test code`.
+    /// `3 files set aside as not production: 2 Dockerfiles in a local development set-up, 1 Dockerfile in test code`.
     ///
     /// ## How to fix
     /// Nothing to fix. If a set-aside file does build what production runs,

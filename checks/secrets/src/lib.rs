@@ -15,6 +15,7 @@ use shipready_sdk::Span;
 use shipready_sdk::prelude::*;
 
 pub mod detectors;
+pub(crate) mod env_file;
 mod files;
 pub mod filters;
 mod history;
@@ -34,6 +35,7 @@ impl Check for Secrets {
             }
         }
         rules.push(&files::SECRET_FILE);
+        rules.push(&env_file::ENV_FILE_COMMITTED);
         rules.push(&SET_ASIDE);
         CheckInfo::new(
             "secrets",
@@ -50,6 +52,7 @@ impl Check for Secrets {
         let files = cx.paths(&[])?;
         files::check(cx, &files)?;
         let mut set_aside = SetAside::default();
+        env_file::check(cx, &files, &mut set_aside)?;
         let in_tree = scan(cx, &mut set_aside)?;
         history::scan(cx, &in_tree, &mut set_aside)?;
         set_aside.report(cx);
@@ -70,41 +73,65 @@ struct Candidate {
     local_default: Option<String>,
 }
 
-/// Keyword matches set aside because of where they are.
-/// (A secret in the tree and in its history counts once.)
+/// `1 keyword match`, `2 keyword matches`, `2 .env files`.
+fn plural(what: &str, n: usize) -> String {
+    match (n, what.ends_with("ch")) {
+        (1, _) => what.to_string(),
+        (_, true) => format!("{what}es"),
+        (_, false) => format!("{what}s"),
+    }
+}
+
+/// Candidates set aside because of where they are: keyword matches (a
+/// secret in the tree and in its history counts once) and `.env` files.
 #[derive(Default)]
 pub(crate) struct SetAside {
-    seen: std::collections::HashSet<(&'static str, String, String)>,
+    seen: std::collections::HashSet<(&'static str, &'static str, String)>,
 }
 
 impl SetAside {
     pub(crate) fn count(&mut self, kind: NotProduction, path: &str, secret: &str) {
-        self.seen
-            .insert((kind.describe(), path.to_string(), redact::key(secret)));
+        self.seen.insert((
+            "keyword match",
+            kind.describe(),
+            format!("{path}\0{}", redact::key(secret)),
+        ));
+    }
+
+    /// Whether the file `path` is production; counts it (as `what`) when
+    /// it is not.
+    pub(crate) fn is_production(&mut self, path: &str, what: &'static str) -> bool {
+        match shipready_sdk::paths::not_production(path) {
+            None => true,
+            Some(kind) => {
+                self.seen.insert((what, kind.describe(), path.to_string()));
+                false
+            }
+        }
     }
 
     fn report(self, cx: &mut Cx<'_>) {
         if self.seen.is_empty() {
             return;
         }
-        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-        for (kind, _, _) in &self.seen {
-            *counts.entry(kind).or_default() += 1;
+        let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+        for (what, kind, _) in &self.seen {
+            *counts.entry((what, kind)).or_default() += 1;
         }
-        let total = self.seen.len();
         let parts: Vec<String> = counts
             .iter()
-            .map(|(kind, n)| format!("{n} in {kind}"))
+            .map(|((what, kind), n)| format!("{n} {} in {kind}", plural(what, *n)))
             .collect();
         cx.report(
             Finding::new(
                 &SET_ASIDE,
                 format!(
-                    "{total} hard-coded secret keyword matches set aside: {} (no verifiable format, not production code)",
+                    "{} set aside as not production code: {} (no verifiable format)",
+                    self.seen.len(),
                     parts.join(", ")
                 ),
             )
-            .remediation("Nothing to do; formats that verify (cloud, payment, source-hosting tokens) are reported wherever they are."),
+            .remediation("Nothing to do; formats that verify (cloud, payment, source-hosting tokens, private keys) are reported wherever they are."),
         );
     }
 }
@@ -112,11 +139,12 @@ impl SetAside {
 shipready_sdk::rule! {
     /// ## What it checks
     /// Nothing is wrong: this item counts the `secrets/generic-secret`
-    /// matches (a keyword such as `password =` before a random-looking
-    /// value) found in test code, documentation and examples, which are
-    /// not production code: tests, specs, e2e suites, fixtures, recorded
+    /// and `secrets/bearer-token` matches (a keyword such as `password =`
+    /// before a random-looking value) and the `.env` files found in code
+    /// that is not production: tests, specs, e2e suites, fixtures, recorded
     /// cassettes and mocks; `*.md`, `*.mdx`, `*.rst`, `docs/`; `examples/`,
-    /// `samples/`, `demo/`, `seeds/`.
+    /// `samples/`, `demo/`, `seeds/`; dev containers and local development
+    /// files (`.devcontainer/`, `.env.development`).
     ///
     /// ## Why it matters
     /// A test's password is a stand-in, and reporting each of them buries
@@ -125,7 +153,7 @@ shipready_sdk::rule! {
     /// are: they work the same from a test file.
     ///
     /// ## Example
-    /// `12 hard-coded secret keyword matches set aside: 10 in test code, 2 in documentation`.
+    /// `12 set aside as not production code: 10 keyword matches in test code, 2 .env files in a local development set-up`.
     ///
     /// ## How to fix
     /// Nothing to fix.

@@ -150,10 +150,18 @@ impl Definition {
     ) -> (Vec<Item>, Verdict) {
         let runs_by_check: BTreeMap<&str, &CheckRun> =
             runs.iter().map(|r| (r.id.as_str(), r)).collect();
-        let items: Vec<Item> = self
-            .with_custom_items(runs)
+        let specs = self.with_custom_items(runs);
+        // A rule an item names exactly is that item's alone: `secrets/*`
+        // does not also take `secrets/env-file-committed`.
+        let named: BTreeSet<&str> = specs
             .iter()
-            .map(|spec| evaluate_item(spec, &runs_by_check, target, profile))
+            .flat_map(|s| s.rules.iter())
+            .filter(|r| !r.ends_with("/*"))
+            .map(String::as_str)
+            .collect();
+        let items: Vec<Item> = specs
+            .iter()
+            .map(|spec| evaluate_item(spec, &named, &runs_by_check, target, profile))
             .collect();
         let verdict = verdict(&items);
         (items, verdict)
@@ -162,6 +170,7 @@ impl Definition {
 
 fn evaluate_item(
     spec: &ItemSpec,
+    named: &BTreeSet<&str>,
     runs: &BTreeMap<&str, &CheckRun>,
     target: &Target,
     profile: &str,
@@ -231,9 +240,9 @@ fn evaluate_item(
         );
     }
     let decides = |rule: &str| {
-        spec.rules
-            .iter()
-            .any(|r| r == rule || r.strip_suffix("/*") == Some(check_of(rule)))
+        spec.rules.iter().any(|r| {
+            r == rule || r.strip_suffix("/*") == Some(check_of(rule)) && !named.contains(rule)
+        })
     };
     let (notes, findings): (Vec<&Finding>, Vec<&Finding>) = ran
         .iter()
@@ -431,6 +440,43 @@ mod tests {
 
     fn status(items: &[Item], id: &str) -> ItemStatus {
         items.iter().find(|i| i.id == id).unwrap().status
+    }
+
+    #[test]
+    fn a_rule_named_by_one_item_is_not_taken_by_another_items_wildcard_and_notes_are_not_findings()
+    {
+        let def = Definition::parse(
+            r#"
+            version = 1
+            [[item]]
+            id = "env"
+            title = "Env"
+            area = "secrets"
+            rules = ["s/env-file"]
+            profiles = ["merge"]
+            [[item]]
+            id = "tree"
+            title = "Tree"
+            area = "secrets"
+            rules = ["s/*"]
+            profiles = ["merge"]
+            "#,
+        )
+        .unwrap();
+        let runs = [run(
+            "s",
+            RunStatus::Ok,
+            vec![
+                ("s/env-file", Severity::High),
+                ("s/set-aside", Severity::Info),
+            ],
+            vec![],
+        )];
+        let (items, _) = def.evaluate(&runs, &target(true), "merge");
+        assert_eq!(status(&items, "env"), ItemStatus::Fail);
+        let tree = items.iter().find(|i| i.id == "tree").unwrap();
+        assert_eq!(tree.status, ItemStatus::Pass);
+        assert_eq!(tree.reason, "no findings (s/set-aside found)");
     }
 
     #[test]

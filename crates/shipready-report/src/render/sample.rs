@@ -79,7 +79,7 @@ pub fn report() -> Report {
             ),
         ],
         not_applicable: vec![NotApplicable {
-            rule: "delivery/env-file-committed".into(),
+            rule: "secrets/env-file-committed".into(),
             reason: "no .env file in the repository".into(),
         }],
         duration_ms: 12,

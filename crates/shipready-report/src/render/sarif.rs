@@ -130,6 +130,16 @@ pub fn render(report: &Report) -> String {
             if let Some(Location::Url { url }) = &f.location {
                 result["properties"]["url"] = json!(url);
             }
+            // History findings: one result per commit, told apart by it (the
+            // message says who committed it and when).
+            if let Some(Location::File {
+                commit: Some(commit),
+                ..
+            }) = &f.location
+            {
+                result["properties"]["commit"] = json!(commit);
+                result["partialFingerprints"]["shipready/commit"] = json!(commit);
+            }
             result
         })
         .collect();
@@ -215,6 +225,34 @@ mod tests {
             run["invocations"][0]["executionSuccessful"], false,
             "the sample has a failed plugin"
         );
+    }
+
+    #[test]
+    fn history_copies_of_one_secret_are_told_apart_by_commit() {
+        let mut report = crate::render::sample::report();
+        let mut base = report.findings[0].clone();
+        base.location = Some(Location::File {
+            path: "config/old.env".into(),
+            span: None,
+            commit: Some("aaaa111".into()),
+        });
+        let mut other = base.clone();
+        if let Some(Location::File { commit, .. }) = &mut other.location {
+            *commit = Some("bbbb222".into());
+        }
+        report.findings = vec![base, other];
+        let sarif: Value = serde_json::from_str(&render(&report)).unwrap();
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        let commits: Vec<&str> = results
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["shipready/commit"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(commits, ["aaaa111", "bbbb222"]);
+        assert_eq!(results[1]["properties"]["commit"], "bbbb222");
     }
 
     #[test]

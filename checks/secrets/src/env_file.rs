@@ -1,8 +1,9 @@
-//! No `.env` file with values in the repository.
+//! No `.env` file with credentials in the repository (a rule of the
+//! secrets check: `--only secrets` decides it).
 
 use shipready_sdk::prelude::*;
 
-use crate::set_aside::SetAside;
+use crate::SetAside;
 
 shipready_sdk::rule! {
     /// ## What it checks
@@ -14,7 +15,7 @@ shipready_sdk::rule! {
     /// are all empty or placeholders, files of plain configuration (URLs,
     /// flags), and env files of tests and local development set-ups
     /// (`.env.testing`, `.devcontainer/*.env`, counted in
-    /// `delivery/set-aside`) are fine. The evidence names the keys, never
+    /// `secrets/set-aside`) are fine. The evidence names the keys, never
     /// the values.
     ///
     /// ## Why it matters
@@ -24,10 +25,12 @@ shipready_sdk::rule! {
     ///
     /// ## Example
     /// A committed `.env` with `DATABASE_URL=postgres://app:PASSWORD@db/app`.
+    ///
+    /// ## How to fix
     /// Remove it (`git rm --cached .env`), add `.env` to `.gitignore`, rotate
     /// the secrets, and commit a `.env.example` with empty values.
     pub static ENV_FILE_COMMITTED: Rule =
-        ("delivery/env-file-committed", ".env file in the repository", Severity::High);
+        ("secrets/env-file-committed", ".env file in the repository", Severity::High);
 }
 
 const TEMPLATE_SUFFIXES: &[&str] = &[
@@ -148,7 +151,7 @@ pub fn check(cx: &mut Cx<'_>, files: &[ListedFile], set_aside: &mut SetAside) ->
 #[cfg(test)]
 mod tests {
     use super::{assigned_keys, is_env_file};
-    use crate::Delivery;
+    use crate::Secrets;
     use shipready_sdk::testing::FakeRepo;
 
     #[test]
@@ -188,28 +191,18 @@ mod tests {
                 ".devcontainer/backend.env",
                 "DATABASE_URL=postgres://saleor:saleor@db/saleor\n",
             )
-            .file(
-                "Dockerfile",
-                "FROM python:3.12\nUSER app\nHEALTHCHECK CMD curl -f http://localhost/\n",
-            )
-            .run::<Delivery>()
+            .run::<Secrets>()
             .unwrap();
         let rules: Vec<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(
             rules,
-            [
-                "delivery/ci-missing",
-                "delivery/readme-missing",
-                "delivery/set-aside"
-            ],
+            ["secrets/database-uri-password", "secrets/set-aside"],
             "{:#?}",
             outcome.findings
         );
-        let aside = outcome.findings.last().unwrap();
-        assert!(
-            aside.message.starts_with("2 files set aside"),
-            "{}",
-            aside.message
+        assert_eq!(
+            outcome.findings[1].message,
+            "2 set aside as not production code: 1 .env file in a local development set-up, 1 .env file in test code (no verifiable format)"
         );
     }
 
@@ -220,12 +213,12 @@ mod tests {
                 ".env",
                 "DATABASE_URL=postgres://app:hunter2@db/app\nSTRIPE_KEY=sk_live_abc\n", // shipready:allow test value
             )
-            .run::<Delivery>()
+            .run::<Secrets>()
             .unwrap();
         let f = outcome
             .findings
             .iter()
-            .find(|f| f.rule == "delivery/env-file-committed")
+            .find(|f| f.rule == "secrets/env-file-committed")
             .unwrap();
         let evidence = f.evidence.as_deref().unwrap();
         assert!(
