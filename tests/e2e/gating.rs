@@ -420,3 +420,35 @@ fn since_counts_only_findings_in_what_the_branch_changed() {
     let (run, _) = check_json(clean.path(), &["--profile", "merge", "--since", "main"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn the_configs_paths_say_what_is_test_code() {
+    let value = ["Zp4rT9qLm2", "XvB7nKw8Yc"].concat();
+    let repo = TempRepo::new().file("qa/login_data.py", format!("password = \"{value}\"\n"));
+    let (_, report) = check_json(repo.path(), &["--only", "secrets"]);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["secrets/generic-secret"],
+        "qa/ is production by convention"
+    );
+
+    let repo = repo.file("shipready.toml", "[paths]\ntests = [\"qa/**\"]\n");
+    let (run, report) = check_json(repo.path(), &["--only", "secrets"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "secrets/set-aside");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 keyword match in test code"),
+        "{findings:#?}"
+    );
+}

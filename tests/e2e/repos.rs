@@ -74,11 +74,11 @@ fn a_careless_repository_fails_every_delivery_item_with_evidence() {
             "delivery/dockerfile-no-healthcheck",
             "delivery/dockerfile-runs-as-root",
             "delivery/dockerfile-unpinned-base",
-            "secrets/env-file-committed",
             "delivery/lockfile-missing",
             "delivery/readme-missing",
             "delivery/tests-missing",
             "secrets/database-uri-password",
+            "secrets/env-file-committed",
         ]
     );
     for f in report["findings"].as_array().unwrap() {

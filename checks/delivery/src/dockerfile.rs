@@ -146,7 +146,7 @@ pub fn check(cx: &mut Cx<'_>, files: &[ListedFile], set_aside: &mut SetAside) ->
     let dockerfiles: Vec<&ListedFile> = files
         .iter()
         .filter(|f| f.language.as_deref() == Some("dockerfile"))
-        .filter(|f| set_aside.is_production(&f.path, "Dockerfile"))
+        .filter(|f| set_aside.is_production(cx, &f.path, "Dockerfile"))
         .collect();
     if dockerfiles.is_empty() {
         for rule in [

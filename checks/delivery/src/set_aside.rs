@@ -1,11 +1,11 @@
 //! Files that are not production code (dev containers, `Dockerfile.dev`,
-//! test images; see `shipready_sdk::paths::not_production`): the image
+//! test images; by the project's `[paths]`, then by convention): the image
 //! rules do not judge them, and one item says how many were set aside so
 //! nothing is hidden silently.
 
 use std::collections::BTreeMap;
 
-use shipready_sdk::paths::{NotProduction, not_production};
+use shipready_sdk::paths::NotProduction;
 use shipready_sdk::prelude::*;
 
 shipready_sdk::rule! {
@@ -38,8 +38,8 @@ pub struct SetAside {
 
 impl SetAside {
     /// Whether `path` is production; counts it (as `what`) when it is not.
-    pub fn is_production(&mut self, path: &str, what: &'static str) -> bool {
-        match not_production(path) {
+    pub fn is_production(&mut self, cx: &Cx<'_>, path: &str, what: &'static str) -> bool {
+        match cx.not_production(path) {
             None => true,
             Some(kind) => {
                 *self.counts.entry((what, describe(kind))).or_default() += 1;
@@ -50,6 +50,7 @@ impl SetAside {
 
     pub fn report(self, cx: &mut Cx<'_>) {
         if self.counts.is_empty() {
+            cx.not_applicable(&SET_ASIDE, "no Dockerfile outside production");
             return;
         }
         let total: usize = self.counts.values().sum();

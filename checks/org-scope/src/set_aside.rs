@@ -1,19 +1,18 @@
-//! Code outside any request path: tests, docs and examples
-//! (`shipready_sdk::paths::not_production`), data migrations and
+//! Code outside any request path: tests, docs and examples (the
+//! project's `[paths]`, then convention: `Cx::not_production`), data migrations and
 //! backfills, management commands, seeds and one-off scripts. A query there
 //! does not serve one tenant's request, so it cannot leak another's data to
 //! it: its findings are counted in one item instead of reported.
 
 use std::collections::BTreeMap;
 
-use shipready_sdk::paths::not_production;
 use shipready_sdk::prelude::*;
 
 use crate::rules::SET_ASIDE;
 
 /// Where a path stands when it is outside any request path.
-pub fn outside_request_path(path: &str) -> Option<&'static str> {
-    if let Some(kind) = not_production(path) {
+pub fn outside_request_path(cx: &Cx<'_>, path: &str) -> Option<&'static str> {
+    if let Some(kind) = cx.not_production(path) {
         return Some(kind.describe());
     }
     let lower = path.to_ascii_lowercase();
@@ -53,7 +52,7 @@ impl SetAside {
     /// Report `finding` at `path`, or count it when `path` is outside any
     /// request path.
     pub fn report(&mut self, cx: &mut Cx<'_>, path: &str, finding: Finding) {
-        match outside_request_path(path) {
+        match outside_request_path(cx, path) {
             Some(kind) => *self.counts.entry(kind).or_default() += 1,
             None => cx.report(finding),
         }

@@ -104,7 +104,7 @@ pub fn check(cx: &mut Cx<'_>, files: &[ListedFile], set_aside: &mut SetAside) ->
     let env_files: Vec<&ListedFile> = files
         .iter()
         .filter(|f| is_env_file(f.name()))
-        .filter(|f| set_aside.is_production(&f.path, ".env file"))
+        .filter(|f| set_aside.is_production(cx, &f.path, ".env file"))
         .collect();
     if env_files.is_empty() {
         cx.not_applicable(&ENV_FILE_COMMITTED, "no .env file in the repository");

@@ -72,7 +72,7 @@ pub(crate) fn scan(
             if !keep(d, &secret, &h.hit.path, &h.hit.line_text) {
                 continue;
             }
-            match set_aside(d, &h.hit.path) {
+            match set_aside(cx, d, &h.hit.path) {
                 Some(kind) => aside.count(kind, &h.hit.path, &secret),
                 None => candidates.push((h.hit.pattern as usize, secret, h)),
             }

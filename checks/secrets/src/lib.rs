@@ -100,8 +100,8 @@ impl SetAside {
 
     /// Whether the file `path` is production; counts it (as `what`) when
     /// it is not.
-    pub(crate) fn is_production(&mut self, path: &str, what: &'static str) -> bool {
-        match shipready_sdk::paths::not_production(path) {
+    pub(crate) fn is_production(&mut self, cx: &Cx<'_>, path: &str, what: &'static str) -> bool {
+        match cx.not_production(path) {
             None => true,
             Some(kind) => {
                 self.seen.insert((what, kind.describe(), path.to_string()));
@@ -198,7 +198,7 @@ fn scan(
             if !keep(d, &secret, &hit.path, &hit.line_text) {
                 continue;
             }
-            if let Some(kind) = self::set_aside(d, &hit.path) {
+            if let Some(kind) = self::set_aside(cx, d, &hit.path) {
                 set_aside.count(kind, &hit.path, &secret);
                 continue;
             }
@@ -256,9 +256,9 @@ pub fn keep(d: &Detector, secret: &str, path: &str, line: &str) -> bool {
 /// Why a kept candidate is not a production finding: a keyword match (no
 /// verifiable format) in test code, docs or an example. Tokens with a
 /// strict format are leaks wherever they are.
-pub fn set_aside(d: &Detector, path: &str) -> Option<NotProduction> {
+pub fn set_aside(cx: &Cx<'_>, d: &Detector, path: &str) -> Option<NotProduction> {
     if d.generic {
-        shipready_sdk::paths::not_production(path)
+        cx.not_production(path)
     } else {
         None
     }

@@ -8,6 +8,10 @@
 //! enabled = true                              # false: never run it
 //! settings = { }                              # passed to the check as JSON values
 //!
+//! [paths]                                    # beyond the conventions (tests/, *.spec.ts, docs/, ...)
+//! tests = ["qa/**"]                          # also: docs, examples, development
+//! production = ["src/testing/**"]            # production after all
+//!
 //! [severity]
 //! "delivery/readme-missing" = "info"          # override a rule's severity
 //!
@@ -43,6 +47,10 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     #[serde(default, rename = "plugin")]
     pub plugins: Vec<PluginConfig>,
+    /// Where code stands beyond the conventions: test code, docs, examples,
+    /// local development, or production after all.
+    #[serde(default)]
+    pub paths: PathsConfig,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -55,6 +63,52 @@ pub struct CheckConfig {
     pub enabled: bool,
     #[serde(default)]
     pub settings: toml::Table,
+}
+
+/// `[paths]`: globs (anchored like `exclude`) that say what code is not
+/// production, for the rules that treat it differently (a keyword password
+/// in a test, a root user in a test image); `production` overrides both
+/// these and the conventions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathsConfig {
+    #[serde(default)]
+    pub tests: Vec<String>,
+    #[serde(default)]
+    pub docs: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub development: Vec<String>,
+    #[serde(default)]
+    pub production: Vec<String>,
+}
+
+impl PathsConfig {
+    fn all(&self) -> [(&'static str, &[String]); 5] {
+        [
+            ("tests", &self.tests),
+            ("docs", &self.docs),
+            ("examples", &self.examples),
+            ("development", &self.development),
+            ("production", &self.production),
+        ]
+    }
+
+    /// As the settings every check is given: `paths.tests` and the like,
+    /// each a JSON list of globs.
+    pub fn settings(&self) -> Vec<(String, String)> {
+        self.all()
+            .into_iter()
+            .filter(|(_, globs)| !globs.is_empty())
+            .map(|(key, globs)| {
+                (
+                    format!("paths.{key}"),
+                    serde_json::to_string(globs).expect("strings are JSON"),
+                )
+            })
+            .collect()
+    }
 }
 
 fn yes() -> bool {
@@ -154,6 +208,21 @@ impl Config {
                 return Err(invalid(find(g), format!("exclude `{g}`: {e}")));
             }
         }
+        for (key, globs) in config.paths.all() {
+            for g in globs {
+                if let Err(e) = globset::Glob::new(g) {
+                    return Err(invalid(find(g), format!("[paths] {key} `{g}`: {e}")));
+                }
+                if g.contains(['"', '\\']) {
+                    return Err(invalid(
+                        find(g),
+                        format!(
+                            "[paths] {key} `{g}`: quotes and backslashes are not allowed in a path glob"
+                        ),
+                    ));
+                }
+            }
+        }
         config.source = Some(file.to_path_buf());
         Ok(config)
     }
@@ -248,7 +317,38 @@ capabilities = ["repo"]
         );
         let err = parse("colour = 1\n").unwrap_err();
         assert!(
-            err.contains("`exclude`, `checks`, `severity`, `plugin`"),
+            err.contains("`exclude`, `checks`, `severity`, `plugin`, `paths`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn paths_become_settings_every_check_gets_and_bad_globs_are_named() {
+        let c = parse(
+            "[paths]\ntests = [\"qa/**\", \"*.stories.tsx\"]\nproduction = [\"src/testing/**\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.paths.settings(),
+            [
+                (
+                    "paths.tests".to_string(),
+                    r#"["qa/**","*.stories.tsx"]"#.to_string()
+                ),
+                (
+                    "paths.production".to_string(),
+                    r#"["src/testing/**"]"#.to_string()
+                ),
+            ]
+        );
+        let err = parse("[paths]\ntests = [\"qa/[\"]\n").unwrap_err();
+        assert!(
+            err.starts_with("shipready.toml:2:") && err.contains("[paths] tests `qa/[`"),
+            "{err}"
+        );
+        let err = parse("[paths]\nfixtures = []\n").unwrap_err();
+        assert!(
+            err.contains("unknown field `fixtures`") && err.contains("`tests`"),
             "{err}"
         );
     }

@@ -122,6 +122,9 @@ pub struct RunOptions {
     pub urls: Vec<String>,
     /// `(check id, [(key, JSON value)])`.
     pub settings: Vec<(String, Vec<(String, String)>)>,
+    /// Settings every check is given besides its own: the project's
+    /// `[paths]` as `paths.tests` and the like.
+    pub shared_settings: Vec<(String, String)>,
     /// The git history for checks that declare `history`.
     pub history: Option<Arc<HistorySource>>,
     /// Limit the run to a change: the files changed (`--since` in the
@@ -145,6 +148,7 @@ impl Default for RunOptions {
             profile: "launch".into(),
             urls: Vec::new(),
             settings: Vec::new(),
+            shared_settings: Vec::new(),
             history: None,
             changed: None,
             http: None,
@@ -404,14 +408,22 @@ impl Runner {
             has_repo: repo.is_some(),
             is_git: repo.as_ref().is_some_and(|r| r.is_git()),
             urls: opts.urls.clone(),
-            settings: match source {
-                Source::Plugin { settings, .. } if !settings.is_empty() => settings.clone(),
-                _ => opts
-                    .settings
-                    .iter()
-                    .find(|(c, _)| *c == id)
-                    .map(|(_, s)| s.clone())
-                    .unwrap_or_default(),
+            settings: {
+                let mut own = match source {
+                    Source::Plugin { settings, .. } if !settings.is_empty() => settings.clone(),
+                    _ => opts
+                        .settings
+                        .iter()
+                        .find(|(c, _)| *c == id)
+                        .map(|(_, s)| s.clone())
+                        .unwrap_or_default(),
+                };
+                for (key, value) in &opts.shared_settings {
+                    if !own.iter().any(|(k, _)| k == key) {
+                        own.push((key.clone(), value.clone()));
+                    }
+                }
+                own
             },
             changed_files: opts.changed.as_ref().map(|c| c.iter().cloned().collect()),
         };

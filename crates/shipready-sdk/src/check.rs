@@ -2,7 +2,7 @@
 
 use crate::{
     Capability, CheckError, FileInfo, Finding, HistoryHits, HistoryScope, Hits, Host, HostError,
-    Level, ListedFile, NotApplicable, Pattern, Result, Rule, Since,
+    Level, ListedFile, NotApplicable, Pattern, ProjectPaths, Result, Rule, Since,
 };
 
 /// Findings are handed to the host in batches of this size.
@@ -121,6 +121,7 @@ pub struct Cx<'a> {
     ctx: Context,
     host: &'a dyn Host,
     pending: Vec<Finding>,
+    paths: std::sync::OnceLock<ProjectPaths>,
 }
 
 impl<'a> Cx<'a> {
@@ -129,11 +130,22 @@ impl<'a> Cx<'a> {
             ctx,
             host,
             pending: Vec::new(),
+            paths: std::sync::OnceLock::new(),
         }
     }
 
     pub fn context(&self) -> &Context {
         &self.ctx
+    }
+
+    /// What `path` is when it is not production code (test code, docs,
+    /// examples, a local development set-up): by the project's `[paths]`
+    /// configuration, then by convention. Rules decide what that means for
+    /// them (a token with a verifiable format is a leak anywhere).
+    pub fn not_production(&self, path: &str) -> Option<crate::paths::NotProduction> {
+        self.paths
+            .get_or_init(|| ProjectPaths::of(&self.ctx))
+            .not_production(path)
     }
 
     /// Files matching any glob (all files when `globs` is empty), sorted by path.

@@ -12,6 +12,7 @@
 mod check;
 mod finding;
 mod host;
+mod project_paths;
 mod rule;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -27,6 +28,7 @@ pub use host::{
     PathsSince, Pattern, Since, TlsCertificate, TlsCipherProbe, TlsError, TlsHandshake,
     TlsInspection, TlsVersionProbe,
 };
+pub use project_paths::ProjectPaths;
 pub use rule::{Capability, Rule, Severity};
 /// Schema operations and SQL parse results ([`Cx::parse_sql`]).
 pub use shipready_paths as paths;

@@ -87,6 +87,7 @@ fn collect(args: &RunArgs) -> anyhow::Result<Report> {
     };
     let config = Config::load(args.plugins.config.as_deref(), path.as_deref())?;
     let mut options = run_options(args)?;
+    options.shared_settings = config.paths.settings();
     for (id, c) in &config.checks {
         if !c.enabled {
             options.skip.push(id.clone());
