@@ -92,21 +92,14 @@ impl Context {
 
 /// A JSON list of plain names (`["a", "b"]`).
 fn name_list(raw: &str) -> Option<Vec<String>> {
-    let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
-    if inner.is_empty() {
-        return Some(Vec::new());
-    }
-    inner
-        .split(',')
-        .map(|item| {
-            let item = item.trim().strip_prefix('"')?.strip_suffix('"')?;
-            let ok = !item.is_empty()
-                && item
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-            ok.then(|| item.to_string())
+    let items = crate::project_paths::string_list(raw)?;
+    items
+        .iter()
+        .all(|item| {
+            item.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
         })
-        .collect()
+        .then_some(items)
 }
 
 /// What a run produced.

@@ -58,7 +58,7 @@ impl ProjectPaths {
 }
 
 /// A JSON list of plain strings (`["qa/**", "*.stories.tsx"]`), no escapes.
-fn string_list(raw: &str) -> Option<Vec<String>> {
+pub(crate) fn string_list(raw: &str) -> Option<Vec<String>> {
     let inner = raw.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
     if inner.is_empty() {
         return Some(Vec::new());
