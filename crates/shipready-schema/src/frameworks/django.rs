@@ -218,18 +218,11 @@ fn field_defs(operation: &str, call: &Call) -> Vec<FieldDef> {
         "AlterField" => one(true),
         "CreateModel" => {
             let table = param(call, "name", 0).map(|a| name(&a)).unwrap_or_default();
-            let Some(fields) = param(call, "fields", 1) else {
-                return Vec::new();
-            };
-            fields
-                .items()
-                .iter()
-                .filter_map(|pair| {
-                    let pair = pair.items();
-                    let field_name = pair.first().map(name)?;
-                    let field = Field::read(pair.get(1)?, field_name)?;
-                    (field.relation == Relation::None).then(|| def(table.clone(), field, false))
-                })
+            model_fields(param(call, "fields", 1))
+                .into_iter()
+                .filter_map(|(_, field)| field)
+                .filter(|field| field.relation == Relation::None)
+                .map(|field| def(table.clone(), field, false))
                 .collect()
         }
         _ => Vec::new(),
@@ -371,6 +364,19 @@ fn add_field(call: &Call, table: String, collected: &mut Collected) {
 
 /// The columns of `fields=[('name', models.X(...)), ...]`.
 fn model_columns(fields: Option<Arg>) -> Vec<String> {
+    model_fields(fields)
+        .into_iter()
+        .filter_map(|(field_name, field)| match field {
+            Some(field) if field.relation == Relation::ManyToMany => None,
+            Some(field) => Some(field.column),
+            None => Some(field_name),
+        })
+        .collect()
+}
+
+/// `CreateModel(fields=[('name', models.X(...)), ...])`: each field's
+/// name and, when it reads, the field.
+fn model_fields(fields: Option<Arg>) -> Vec<(String, Option<Field>)> {
     let Some(fields) = fields else {
         return Vec::new();
     };
@@ -380,11 +386,8 @@ fn model_columns(fields: Option<Arg>) -> Vec<String> {
         .filter_map(|pair| {
             let pair = pair.items();
             let field_name = pair.first().map(name)?;
-            match pair.get(1).and_then(|f| Field::read(f, field_name.clone())) {
-                Some(field) if field.relation == Relation::ManyToMany => None,
-                Some(field) => Some(field.column),
-                None => Some(field_name),
-            }
+            let field = pair.get(1).and_then(|f| Field::read(f, field_name.clone()));
+            Some((field_name, field))
         })
         .collect()
 }
