@@ -30,12 +30,13 @@
 
 mod orm;
 pub mod rules;
+mod scope;
 mod set_aside;
 mod source;
 mod sql;
 mod tenancy;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use shipready_schema::Schema;
 use shipready_schema::sql::{Dialect, ParseSql, Parsed};
@@ -407,6 +408,10 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy, aside: &mu
             filtered_by_database: t.row_level_security,
         })
         .collect();
+    // UI text that starts with a verb ("Delete envelope", "Update a
+    // discount.", "DELETE /users/me") is not SQL.
+    candidates.retain(|(_, text)| source::reads_as_sql(&text.sql));
+    let scopes = scope::Scopes::new(tenancy);
     let sources: Vec<&str> = candidates.iter().map(|(_, t)| t.sql.as_str()).collect();
     let checks = cx.check_sql_filters(&sources, &owned);
     for ((f, text), check) in candidates.iter().zip(checks) {
@@ -418,6 +423,8 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy, aside: &mu
                 let t = &tenancy.tables[&u.table];
                 unverifiable(cx, aside, f.path, line, &u.table, &t.column, evidence);
             }
+            FilterCheck::Unfiltered(u)
+                if scopes.scoped(&u.filtered_on, &text.sql, &u.table).is_some() => {}
             FilterCheck::Unfiltered(u) => {
                 let t = &tenancy.tables[&u.table];
                 let (rule, what) = if u.kind == Kind::Write {
@@ -559,24 +566,76 @@ fn judge_chains(
     let helpers = outermost(found.iter().filter(|f| f.purpose == Purpose::Helper));
     let unscoping = outermost(found.iter().filter(|f| f.purpose == Purpose::Unscoping));
     let checker = orm::Chains::new();
+    let scopes = scope::Scopes::new(tenancy);
+    let mut judged = Vec::new();
     for ((path, _), f) in chains {
-        let in_helper = covers(&helpers, f);
-        if in_helper {
+        if covers(&helpers, f) {
             continue;
         }
         let Some(language) = languages.get(path) else {
             continue;
         };
-        let unscoping = covers(&unscoping, f);
-        let Some(u) = checker.judge(
+        if let Some(u) = checker.judge(
             *language,
             &f.capture.text,
             tenancy,
             &settings.scope_helpers,
-            unscoping,
-        ) else {
-            continue;
-        };
+            covers(&unscoping, f),
+        ) {
+            judged.push((path, f, u));
+        }
+    }
+    // The files that hold unscoped chains, read once for what the chains
+    // alone do not show.
+    let texts: BTreeMap<&str, String> = judged
+        .iter()
+        .map(|(path, _, _)| *path)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter_map(|p| Some((p, String::from_utf8_lossy(&cx.read(p).ok()?).into_owned())))
+        .collect();
+    // Rows loaded without the tenant filter, by the variable that holds
+    // them and the line that assigns it: a query through such a parent
+    // is not scoped by it.
+    let mut unscoped_rows: BTreeSet<(&str, String, usize)> = BTreeSet::new();
+    let mut seen = Vec::with_capacity(judged.len());
+    for (path, f, mut u) in judged {
+        let file = texts.get(path).map(String::as_str).unwrap_or_default();
+        // A filter held in a variable is read where the file defines it.
+        let mut scope_text = f.capture.text.clone();
+        if let Some(definition) = checker
+            .where_variable(&f.capture.text)
+            .and_then(|name| orm::definition(file, name))
+        {
+            if u.model
+                .keys
+                .iter()
+                .any(|k| orm::words(definition).contains(&k.as_str()))
+            {
+                continue;
+            }
+            u.filtered_on.extend(orm::object_keys(definition));
+            scope_text.push('\n');
+            scope_text.push_str(definition);
+        }
+        let at = f.capture.start_byte as usize;
+        if let Some(var) = assigned_to(file, at) {
+            unscoped_rows.insert((path, var, line_start(file, at)));
+        }
+        seen.push((path, f, u, scope_text));
+    }
+    for (path, f, u, scope_text) in seen {
+        match scopes.scoped(&u.filtered_on, &scope_text, &u.model.name) {
+            Some(scope::Scoped::Parent { holder, .. })
+                if last_assignment(
+                    texts.get(path).map_or("", String::as_str),
+                    &holder,
+                    f.capture.start_byte as usize,
+                )
+                .is_some_and(|line| unscoped_rows.contains(&(path, holder.clone(), line))) => {}
+            Some(_) => continue,
+            None => {}
+        }
         let evidence = excerpt(&f.capture.text);
         let head = format!(
             "`{}`",
@@ -624,6 +683,47 @@ fn judge_chains(
             )),
         );
     }
+}
+
+/// The variable the expression at `at` is assigned to on its line
+/// (`const customer = await prisma...`, `invoice = Invoice.objects...`).
+fn assigned_to(file: &str, at: usize) -> Option<String> {
+    let before = file.get(..at)?;
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    let line = line.trim_end();
+    let line = line.strip_suffix("await").unwrap_or(line).trim_end();
+    let line = line.strip_suffix('=')?.trim_end();
+    let line = line
+        .strip_suffix(|c: char| c == ':' || c == '!')
+        .unwrap_or(line);
+    let name: String = line
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn line_start(file: &str, at: usize) -> usize {
+    file.get(..at)
+        .and_then(|b| b.rfind('\n'))
+        .map_or(0, |i| i + 1)
+}
+
+/// The start of the line that last assigns `var` before `at`.
+fn last_assignment(file: &str, var: &str, at: usize) -> Option<usize> {
+    let pattern = regex::Regex::new(&format!(
+        r"(?m)^[ \t]*(?:(?:const|let|var)\s+)?{}\s*(?::[^=\n]*)?=[^=]",
+        regex::escape(var)
+    ))
+    .ok()?;
+    pattern
+        .find_iter(file.get(..at)?)
+        .last()
+        .map(|m| line_start(file, m.start() + 1))
 }
 
 /// Files with syntax errors and files not analysed, said once each.

@@ -280,17 +280,10 @@ impl Chains {
         } else {
             Kind::Read
         };
-        let filtered_on: Vec<String> = self
-            .prisma_where
-            .captures(text)
-            .map(|w| {
-                w[1].split(',')
-                    .filter_map(|f| f.split(':').next())
-                    .map(|f| f.trim().to_string())
-                    .filter(|f| !f.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let filtered_on = match text.find("where:") {
+            Some(at) => object_keys(&text[at + "where:".len()..]),
+            None => Vec::new(),
+        };
         let by_id = kind == Kind::Read && filtered_on == ["id"];
         Some(Unscoped {
             model,
@@ -298,6 +291,17 @@ impl Chains {
             by_id,
             filtered_on,
         })
+    }
+
+    /// The variable a Prisma query takes its filter from
+    /// (`where: envelopeWhereInput`), if it does.
+    pub fn where_variable<'a>(&self, text: &'a str) -> Option<&'a str> {
+        let rest = text[text.find("where:")? + "where:".len()..].trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let after = rest[end..].trim_start();
+        (end > 0 && (after.starts_with(',') || after.starts_with('}'))).then(|| &rest[..end])
     }
 
     /// TypeORM: `this.invoices.find(...)` on a repository field, or
@@ -519,10 +523,86 @@ fn without_calls(text: &str, names: &[&str]) -> String {
 }
 
 /// The identifiers of a text.
-fn words(text: &str) -> Vec<&str> {
+pub fn words(text: &str) -> Vec<&str> {
     text.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
         .filter(|w| !w.is_empty())
         .collect()
+}
+
+/// The keys of the object literal `text` starts with, at every depth
+/// (`{ id, team: { members: { some: { userId } } } }` → `id`, `team`,
+/// `members`, `some`, `userId`), shorthand properties included; empty
+/// when `text` does not start with an object.
+pub fn object_keys(text: &str) -> Vec<String> {
+    let text = text.trim_start();
+    if !text.starts_with('{') {
+        return Vec::new();
+    }
+    let mut depth = 0usize;
+    let mut end = text.len();
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    end = i + 1;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let object = &text[..end];
+    let bytes = object.as_bytes();
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !(bytes[i].is_ascii_alphabetic() || bytes[i] == b'_') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let before = object[..start].trim_end().chars().last();
+        let after = object[i..].trim_start().chars().next();
+        let key = after == Some(':') && !object[i..].trim_start().starts_with("::");
+        let shorthand =
+            matches!(before, Some('{') | Some(',')) && matches!(after, Some(',') | Some('}'));
+        if key || shorthand {
+            keys.push(object[start..i].to_string());
+        }
+    }
+    keys
+}
+
+/// What `name` is first assigned in `file` (`const where = { ... }`,
+/// `let where: Prisma.EnvelopeWhereInput = build(...)`), up to the end of
+/// its statement.
+pub fn definition<'a>(file: &'a str, name: &str) -> Option<&'a str> {
+    let pattern = Regex::new(&format!(
+        r"\b(?:const|let|var)\s+{}\s*(?::[^=;]*)?=\s*",
+        regex::escape(name)
+    ))
+    .ok()?;
+    let start = pattern.find(file)?.end();
+    let rest = &file[start..];
+    let mut depth = 0i32;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            ';' if depth <= 0 => return Some(&rest[..i]),
+            '\n' if depth <= 0 && i > 0 => return Some(&rest[..i]),
+            _ => {}
+        }
+        if depth < 0 || i > 4000 {
+            return Some(&rest[..i]);
+        }
+    }
+    Some(rest)
 }
 
 /// The keys of an object literal's text (`id, orgId: x` → `id`, `orgId`).

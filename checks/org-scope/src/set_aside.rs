@@ -1,6 +1,7 @@
 //! Code outside any request path: tests, docs and examples (the
 //! project's `[paths]`, then convention: `Cx::not_production`), data migrations and
-//! backfills, management commands, seeds and one-off scripts. A query there
+//! backfills, management commands, seeds and one-off scripts. (Background
+//! jobs are reported: a sweep across every tenant's rows is the finding.) A query there
 //! does not serve one tenant's request, so it cannot leak another's data to
 //! it: its findings are counted in one item instead of reported.
 
@@ -33,7 +34,12 @@ pub fn outside_request_path(cx: &Cx<'_>, path: &str) -> Option<&'static str> {
     {
         return Some("management commands");
     }
-    if has("seeds") || has("seeders") || name.starts_with("seed.") || name.starts_with("seeds.") {
+    if has("seeds")
+        || has("seed")
+        || has("seeders")
+        || name.starts_with("seed.")
+        || name.starts_with("seeds.")
+    {
         return Some("seeds");
     }
     if has("scripts") || has("script") {

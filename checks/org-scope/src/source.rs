@@ -330,6 +330,34 @@ pub struct SqlText {
 /// The quotes and prefix of a literal, removed; substitutions (`{x}`,
 /// `${x}`, `#{x}`) become parameters. `tagged`: substitutions are bound
 /// parameters, not text.
+/// Whether text that starts with a statement verb has a statement's shape:
+/// `SELECT ... FROM`, `UPDATE t ... SET`, `DELETE [t] FROM`, `WITH t AS (`.
+/// Labels, docstrings and route descriptions ("Delete envelope", "Update a
+/// discount. **Scopes**: ...", "DELETE /users/me") do not.
+pub fn reads_as_sql(sql: &str) -> bool {
+    static SHAPE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let shape = SHAPE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?is)^\s*(?:\(\s*)*(?:select\s.*\bfrom\s+[\w`\x22\[(]|select\s+[\w*?$%:(]|update\s+[\w`\x22.\[]+\s+(?:(?:as\s+)?\w+\s+)?set\s|delete\s+(?:[\w.]+\s+)?from\s+[\w`\x22\[]|with\s+(?:recursive\s+)?[\w`\x22]+\s*(?:\([^)]*\)\s*)?as\s*(?:not\s+)?(?:materialized\s*)?\()",
+        )
+        .expect("a valid pattern")
+    });
+    if !shape.is_match(sql) {
+        return false;
+    }
+    // Sentence case with nothing of SQL in it is prose ("Select the
+    // users from the list.").
+    let sentence = sql
+        .trim_start()
+        .chars()
+        .take(2)
+        .collect::<String>()
+        .chars()
+        .enumerate()
+        .all(|(i, c)| (i == 0) == c.is_ascii_uppercase());
+    !sentence || sql.contains(['=', '*', '?', '$', '%', '(', ',', ';'])
+}
+
 pub fn literal(text: &str, tagged: bool) -> SqlText {
     let prefix_len = text.find(['"', '\'', '`']).filter(|&i| i <= 2).unwrap_or(0);
     let prefix = text[..prefix_len].to_ascii_lowercase();
@@ -459,6 +487,34 @@ fn without_line_comments(gap: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_that_starts_with_a_verb_is_not_sql() {
+        for sql in [
+            "SELECT * FROM t",
+            "select id from invoices where id = $1",
+            "SELECT 1",
+            "UPDATE invoices SET status = 'paid' WHERE id = ?",
+            "DELETE FROM invoices WHERE id = ?",
+            "DELETE i FROM invoices i WHERE i.id = ?",
+            "WITH RECURSIVE d AS (SELECT id FROM pages) SELECT * FROM d",
+            "Select id, name From users Where id = ?",
+        ] {
+            assert!(reads_as_sql(sql), "{sql}");
+        }
+        for prose in [
+            "Delete envelope",
+            "Delete Discounts",
+            "Update a discount. **Scopes**: `discounts:write` Args: id: The discount ID.",
+            "DELETE /users/me",
+            "Update link format",
+            "Select a folder to move the selected template to.",
+            "Select the users from the list",
+            "With great power comes responsibility",
+        ] {
+            assert!(!reads_as_sql(prose), "{prose}");
+        }
+    }
 
     #[test]
     fn literals_lose_their_quotes_and_substitutions_become_parameters() {
