@@ -424,7 +424,9 @@ fn judge_sql(cx: &mut Cx<'_>, found: &[Found<'_>], tenancy: &Tenancy, aside: &mu
                 unverifiable(cx, aside, f.path, line, &u.table, &t.column, evidence);
             }
             FilterCheck::Unfiltered(u)
-                if scopes.scoped(&u.filtered_on, &text.sql, &u.table).is_some() => {}
+                if scopes
+                    .scoped(&u.filtered_on, &text.sql, &u.table, &|_| None)
+                    .is_some() => {}
             FilterCheck::Unfiltered(u) => {
                 let t = &tenancy.tables[&u.table];
                 let (rule, what) = if u.kind == Kind::Write {
@@ -625,7 +627,10 @@ fn judge_chains(
         seen.push((path, f, u, scope_text));
     }
     for (path, f, u, scope_text) in seen {
-        match scopes.scoped(&u.filtered_on, &scope_text, &u.model.name) {
+        let file = texts.get(path).map_or("", String::as_str);
+        let before = &file[..(f.capture.start_byte as usize).min(file.len())];
+        let defined = |name: &str| orm::definition(before, name).map(str::to_string);
+        match scopes.scoped(&u.filtered_on, &scope_text, &u.model.name, &defined) {
             Some(scope::Scoped::Parent { holder, .. })
                 if last_assignment(
                     texts.get(path).map_or("", String::as_str),

@@ -587,7 +587,18 @@ pub fn definition<'a>(file: &'a str, name: &str) -> Option<&'a str> {
         regex::escape(name)
     ))
     .ok()?;
-    let start = pattern.find(file)?.end();
+    // `const { programId } = ...` and `const { a, programId: p } = ...`
+    // bind it by destructuring.
+    let destructured = Regex::new(&format!(
+        r"\b(?:const|let|var)\s*\{{[^}}]*\b{}\b[^}}]*\}}\s*(?::[^=;]*)?=\s*",
+        regex::escape(name)
+    ))
+    .ok()?;
+    let start = pattern
+        .find_iter(file)
+        .last()
+        .or_else(|| destructured.find_iter(file).last())?
+        .end();
     let rest = &file[start..];
     let mut depth = 0i32;
     for (i, c) in rest.char_indices() {

@@ -10,8 +10,8 @@
 //!   already holds, and that row's own lookup is where the tenant is
 //!   checked (and reported, when it is not). A parent id straight from the
 //!   request (`invoice_id=invoice_id`, `req.params.id`) scopes nothing;
-//! - **identity**: a lookup by a token, its digest or a secret (any
-//!   model), or by email, username, code or domain on a user, member,
+//! - **identity**: a lookup by a token, its digest, a secret or a host
+//!   name (any model: a custom domain names its tenant), or by email, username, code or domain on a user, member,
 //!   session, key or invitation model, establishes who the caller is or
 //!   which tenant they act in; it cannot be scoped by a tenant not yet
 //!   known. (`customers WHERE email = ?` is not one.)
@@ -37,6 +37,8 @@ pub enum Scoped {
 pub struct Scopes {
     /// Tenant-owned models and tables, normalised ([`norm`]), singular.
     parents: BTreeSet<String>,
+    /// The tenant's keys (`workspace`, `workspaceid`, `org_id`), lower case.
+    tenant_words: BTreeSet<String>,
     caller: Regex,
 }
 
@@ -86,8 +88,10 @@ const IDENTITY_MODELS: &[&str] = &[
 impl Scopes {
     pub fn new(tenancy: &Tenancy) -> Scopes {
         let mut parents = BTreeSet::new();
+        let mut tenant_words = BTreeSet::new();
         for model in tenancy.models.values() {
             parents.insert(norm(&model.name));
+            tenant_words.extend(model.keys.iter().map(|k| k.to_ascii_lowercase()));
         }
         for table in tenancy.tables.keys() {
             let t = norm(table);
@@ -96,6 +100,7 @@ impl Scopes {
         }
         Scopes {
             parents,
+            tenant_words,
             caller: Regex::new(
                 r"request\.user\b|\bcurrent_?user\b|(?i:currentUser)|self\.user\b|info\.context\.user|\bctx\.(?:session\.)?user\b|\bsession\.user\b|\bsession\?\.user\b|auth_subject|\bg\.user\b|\breq\.user\b|\buser\.id\b|\buserId\s*[,}\n]|:\s*userId\b|\bviewer\b",
             )
@@ -107,7 +112,13 @@ impl Scopes {
     /// `partnerId_programId`, `customer_id`) in `text` keeps other
     /// tenants out; `own` is the queried model or table, which is not its
     /// own parent.
-    pub fn scoped(&self, keys: &[String], text: &str, own: &str) -> Option<Scoped> {
+    pub fn scoped(
+        &self,
+        keys: &[String],
+        text: &str,
+        own: &str,
+        defined: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<Scoped> {
         let own = norm(own);
         let own = [singular(&own), own];
         let names: Vec<(String, String)> = keys
@@ -121,7 +132,7 @@ impl Scopes {
         }
         if let Some((key, holder)) = names.iter().find_map(|(key, n)| {
             (!own.contains(n) && self.parents.contains(n))
-                .then(|| loaded(key, text).map(|h| (key, h)))
+                .then(|| self.loaded(key, text, defined).map(|h| (key, h)))
                 .flatten()
         }) {
             return Some(Scoped::Parent {
@@ -136,41 +147,71 @@ impl Scopes {
                 ["token", "hash", "digest", "secret"]
                     .iter()
                     .any(|s| n.ends_with(s))
+                    || n == "domain"
                     || (identity_model && IDENTITY_KEYS.contains(&n.as_str()))
             })
             .map(|(key, _)| Scoped::Identity(key.clone()))
     }
 }
 
-/// Whether `key` is compared in `text` with a row the code holds: an
-/// object (`page=instance`, Django's foreign key by object) or its id
-/// (`invoice.id`, `self.invoice_id`), not with a bare id or the request;
-/// the variable that holds the row.
-fn loaded(key: &str, text: &str) -> Option<String> {
-    let pattern = format!(r"\b{}\s*(?:==|=|:)\s*([\w.]+)", regex::escape(key));
-    let pattern = Regex::new(&pattern).ok()?;
-    pattern.captures_iter(text).find_map(|c| {
-        let value = &c[1];
-        let from_request = [
-            "request.", "req.", "params", "kwargs", "args", "input", "body", "query",
-        ]
-        .iter()
-        .any(|r| value.contains(r));
-        let is_id = |v: &str| {
-            let last = v.rsplit('.').next().unwrap_or(v).to_ascii_lowercase();
-            last == "id" || last == "pk" || last.ends_with("_id") || last.ends_with("id")
-        };
-        let is_loaded = !from_request
-            && !value.chars().next().is_some_and(|c| c.is_ascii_digit())
-            && if value.contains('.') {
-                is_id(value)
+impl Scopes {
+    /// Whether `key` is compared in `text` with a row the code holds: an
+    /// object (`page=instance`, Django's foreign key by object) or its id
+    /// (`invoice.id`, `self.invoice_id`), or an id variable the file
+    /// derives from the tenant or the caller (`const programId =
+    /// defaultProgramId(workspace)`); not with a bare id from elsewhere or
+    /// the request. The variable that holds the row.
+    fn loaded(
+        &self,
+        key: &str,
+        text: &str,
+        defined: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<String> {
+        let key_re = regex::escape(key);
+        let compared = Regex::new(&format!(r"\b{key_re}\s*(?:==|=|:)\s*([\w.]+)")).ok()?;
+        let shorthand = Regex::new(&format!(r"[{{,]\s*{key_re}\s*[,}}]")).ok()?;
+        let mut values: Vec<String> = compared
+            .captures_iter(text)
+            .map(|c| c[1].to_string())
+            .collect();
+        if shorthand.is_match(text) {
+            values.push(key.to_string());
+        }
+        values.into_iter().find_map(|value| {
+            let from_request = [
+                "request.", "req.", "params", "kwargs", "args", "input", "body", "query",
+            ]
+            .iter()
+            .any(|r| value.contains(r));
+            if from_request || value.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let holder = value.strip_prefix("self.").unwrap_or(&value);
+            let holder = holder.split('.').next().unwrap_or(holder).to_string();
+            let is_loaded = if value.contains('.') {
+                is_id(&value)
+            } else if !is_id(key) && !is_id(&value) {
+                true
             } else {
-                !is_id(key) && !is_id(value)
+                defined(&value).is_some_and(|d| self.from_tenant(&d))
             };
-        let holder = value.strip_prefix("self.").unwrap_or(value);
-        let holder = holder.split('.').next().unwrap_or(holder);
-        is_loaded.then(|| holder.to_string())
-    })
+            is_loaded.then_some(holder)
+        })
+    }
+
+    /// Whether a variable's definition derives it from the tenant or the
+    /// caller.
+    fn from_tenant(&self, definition: &str) -> bool {
+        self.caller.is_match(definition)
+            || definition
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| self.tenant_words.contains(&w.to_ascii_lowercase()))
+    }
+}
+
+fn is_id(v: &str) -> bool {
+    let last = v.rsplit('.').next().unwrap_or(v).to_ascii_lowercase();
+    last == "id" || last == "pk" || last.ends_with("id")
 }
 
 /// The names inside a filter key, normalised, with the `id` that marks a
@@ -244,6 +285,13 @@ mod tests {
         t
     }
 
+    #[allow(non_snake_case)]
+    fn S(s: &Scopes, keys: &[String], text: &str, own: &str) -> Option<Scoped> {
+        s.scoped(keys, text, own, &|name| {
+            (name == "programId").then(|| "getDefaultProgramIdOrThrow(workspace)".to_string())
+        })
+    }
+
     fn keys(k: &[&str]) -> Vec<String> {
         k.iter().map(|s| s.to_string()).collect()
     }
@@ -252,7 +300,8 @@ mod tests {
     fn the_caller_scopes_only_when_the_value_is_the_caller() {
         let s = Scopes::new(&tenancy(&["APIToken"]));
         assert_eq!(
-            s.scoped(
+            S(
+                &s,
                 &keys(&["user", "pk"]),
                 "APIToken.objects.get(user=request.user, pk=pk)",
                 "APIToken"
@@ -260,7 +309,8 @@ mod tests {
             Some(Scoped::Caller)
         );
         assert_eq!(
-            s.scoped(
+            S(
+                &s,
                 &keys(&["user_id"]),
                 "Pref.objects.get(user_id=mention_id)",
                 "Pref"
@@ -268,7 +318,8 @@ mod tests {
             None
         );
         assert_eq!(
-            s.scoped(
+            S(
+                &s,
                 &keys(&["userId"]),
                 "prisma.x.findMany({ where: { userId, } })",
                 "x"
@@ -287,7 +338,7 @@ mod tests {
             "ProgramEnrollment",
             "Program",
         ]));
-        let p = |k: &[&str], text, own| s.scoped(&keys(k), text, own);
+        let p = |k: &[&str], text, own| S(&s, &keys(k), text, own);
         assert_eq!(
             p(
                 &["page"],
@@ -338,6 +389,27 @@ mod tests {
             ),
             None
         );
+        assert_eq!(
+            p(
+                &["programId"],
+                "prisma.x.findMany({ where: { programId } })",
+                "ProgramEnrollment"
+            ),
+            Some(Scoped::Parent {
+                key: "programId".into(),
+                holder: "programId".into()
+            }),
+            "an id the file derives from the workspace"
+        );
+        assert_eq!(
+            p(
+                &["invoiceId"],
+                "prisma.x.findMany({ where: { invoiceId } })",
+                "LineItem"
+            ),
+            None,
+            "an id from elsewhere"
+        );
         assert_eq!(p(&["id"], "Page.objects.get(id=page.id)", "Page"), None);
         assert_eq!(
             p(&["page_id"], "Page.objects.get(page_id=other.id)", "Page"),
@@ -349,9 +421,15 @@ mod tests {
     #[test]
     fn identity_lookups_establish_the_tenant() {
         let s = Scopes::new(&tenancy(&[]));
-        for key in ["token_hash", "hashedToken", "api_key_digest", "secret"] {
+        for key in [
+            "token_hash",
+            "hashedToken",
+            "api_key_digest",
+            "secret",
+            "domain",
+        ] {
             assert_eq!(
-                s.scoped(&keys(&[key]), "", "Share"),
+                S(&s, &keys(&[key]), "", "Share"),
                 Some(Scoped::Identity(key.into())),
                 "{key}"
             );
@@ -363,12 +441,12 @@ mod tests {
             ("code", "Invitation"),
         ] {
             assert_eq!(
-                s.scoped(&keys(&[key]), "", model),
+                S(&s, &keys(&[key]), "", model),
                 Some(Scoped::Identity(key.into())),
                 "{key} on {model}"
             );
         }
-        assert_eq!(s.scoped(&keys(&["email"]), "", "customers"), None);
-        assert_eq!(s.scoped(&keys(&["name"]), "", "User"), None);
+        assert_eq!(S(&s, &keys(&["email"]), "", "customers"), None);
+        assert_eq!(S(&s, &keys(&["name"]), "", "User"), None);
     }
 }
