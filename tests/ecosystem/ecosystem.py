@@ -125,11 +125,16 @@ def peak_rss_kib(stderr: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+ONLY: str | None = None
+
+
 def run_one(bin_: Path, repo: dict, clone: Path, out: Path) -> dict:
     """One `shipready check` over a clone: its report, time and peak memory."""
     report = out / f"{repo['name']}.json"
     cmd = [str(bin_), "check", ".", "--format", "json", "--output", str(report), "--quiet"]
     cmd += repo.get("args", ["--no-history"])
+    if ONLY:
+        cmd += ["--only", ONLY]
     config_file = None
     if "config" in repo:
         config_file = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
@@ -371,6 +376,7 @@ def main() -> int:
     common.add_argument("--mirror", help="a directory of owner+name/repo git mirrors to clone from instead of the network")
     common.add_argument("--repo", action="append", help="only this repository (repeatable)")
     common.add_argument("--out", help="where the reports go [default: CLONES/results/...]")
+    common.add_argument("--only", help="run only these checks (shipready's --only), to measure one check quickly")
     sub = p.add_subparsers(dest="command", required=True)
     default_bin = str(ROOT / "target" / "release" / "shipready")
     r = sub.add_parser("run", parents=[common], help="run every repository and print the tables")
@@ -391,6 +397,8 @@ def main() -> int:
     s.add_argument("--seed", type=int, default=16)
     s.set_defaults(func=cmd_sample)
     args = p.parse_args()
+    global ONLY
+    ONLY = args.only
     return args.func(args)
 
 

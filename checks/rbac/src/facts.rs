@@ -122,6 +122,12 @@ const PYTHON: &[(Shape, &str)] = &[
         Shape::Binding,
         "(assignment left: (identifier) @name right: (call function: (_) @callee) @value) @item",
     ),
+    // `CurrentUser = Annotated[User, Depends(get_current_user)]`: a
+    // FastAPI dependency by type.
+    (
+        Shape::Binding,
+        r#"(assignment left: (identifier) @name right: (subscript value: (identifier) @callee) @value (#eq? @callee "Annotated")) @item"#,
+    ),
 ];
 
 const SCRIPT: &[(Shape, &str)] = &[
@@ -164,14 +170,27 @@ const SCRIPT: &[(Shape, &str)] = &[
 const RUBY: &[(Shape, &str)] = &[
     (
         Shape::Call,
-        r#"(call method: (identifier) @method arguments: (argument_list)? @args block: (_)? @block (#match? @method "^(resources|resource|namespace|scope|get|post|put|patch|delete|match|root|member|collection|devise_for|authenticate|authenticated|draw|before_action|skip_before_action|prepend_before_action|append_before_action|before_filter|skip_before_filter|http_basic_authenticate_with|rate_limit|each|each_with_index|map|times)$")) @item"#,
+        r#"(call method: (identifier) @method arguments: (argument_list)? @args block: (_)? @block (#match? @method "^(resources|resource|namespace|scope|get|post|put|patch|delete|match|root|member|collection|devise_for|authenticate|authenticated|draw|before_action|skip_before_action|prepend_before_action|append_before_action|before_filter|skip_before_filter|http_basic_authenticate_with|rate_limit|each|each_with_index|map|times|include)$")) @item"#,
+    ),
+    // Other calls in a class body may be filter macros a concern defines
+    // (`skip_authentication only: [:index]`, `allow_unauthenticated_access`).
+    (
+        Shape::Call,
+        r#"(class body: (body_statement (call method: (identifier) @method arguments: (argument_list) @args) @item) (#not-match? @method "^(resources|resource|namespace|scope|get|post|put|patch|delete|match|root|member|collection|devise_for|authenticate|authenticated|draw|before_action|skip_before_action|prepend_before_action|append_before_action|before_filter|skip_before_filter|http_basic_authenticate_with|rate_limit|each|each_with_index|map|times|include)$"))"#,
+    ),
+    (
+        Shape::Call,
+        r#"(class body: (body_statement (identifier) @method @item) (#not-any-of? @method "private" "protected" "public"))"#,
     ),
     (
         Shape::Class,
         "(class name: (_) @name superclass: (superclass (_) @bases)?) @item",
     ),
     (Shape::Module, "(module name: (_) @name) @item"),
-    (Shape::Function, "(method name: (_) @name) @item"),
+    (
+        Shape::Function,
+        "[(method name: (_) @name) (singleton_method name: (_) @name)] @item",
+    ),
     (
         Shape::Private,
         r#"((identifier) @item (#any-of? @item "private" "protected"))"#,

@@ -46,6 +46,12 @@ pub static PRIVILEGED_PATH: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid")
 });
+/// A path segment that names one record (`:id`, `:project_id`, `{pk}`,
+/// `<int:pk>`, `[projectId]`): a route declared public that serves a
+/// record by its id is still judged.
+static RECORD_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|/)(?::|\{|<(?:\w+:)?|\[)\w*(?:id|pk)(?:[}>\]]|/|$)").expect("valid")
+});
 /// Privileged actions that should leave an audit entry.
 static PRIVILEGED_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)impersonat|(^|/)(roles?|permissions?)(/|$)|/users?/.*(delete|ban|suspend)")
@@ -184,20 +190,31 @@ pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) -> Vec<Prote
         let path = route.path.as_str();
         let webhook = WEBHOOK_PATH.is_match(path);
         let signed_webhook = webhook && VERIFIES_SIGNATURE.is_match(&body);
-        let public =
-            (PUBLIC_PATH.is_match(path) && !PRIVILEGED_PATH.is_match(path)) || signed_webhook;
         let privileged = PRIVILEGED_PATH.is_match(path);
+        // An action the code declares public (`skip_before_action
+        // :authenticate_user!`, `@Public()`, `AllowAny`) is public, unless
+        // it is privileged or serves one record by its id.
+        let declared = route
+            .guards
+            .iter()
+            .find(|g| names.kind(g) == GuardKind::Public)
+            .map(|g| g.lines().next().unwrap_or("").trim());
+        let declared_public = declared.is_some() && !privileged && !RECORD_ID.is_match(path);
+        let public =
+            (PUBLIC_PATH.is_match(path) && !privileged) || signed_webhook || declared_public;
         let at = |f: Finding| f.at_line(route.file.clone(), route.line);
         let status = if p.role {
-            "role-checked"
+            "role-checked".to_string()
         } else if p.auth {
-            "authenticated"
+            "authenticated".to_string()
         } else if signed_webhook {
-            "public (a webhook that checks its signature)"
+            "public (a webhook that checks its signature)".to_string()
+        } else if let Some(declared) = declared.filter(|_| declared_public) {
+            format!("public (declared: {declared})")
         } else if public {
-            "public by design"
+            "public by design".to_string()
         } else {
-            "open"
+            "open".to_string()
         };
         if n < MAX_LISTED {
             cx.report(
@@ -219,11 +236,13 @@ pub fn judge(cx: &mut Cx<'_>, routes: &[Route], names: &GuardNames) -> Vec<Prote
         }
         if !p.auth && !public {
             let why = if webhook {
-                "a webhook whose handler verifies no signature"
+                "a webhook whose handler verifies no signature".to_string()
             } else if privileged {
-                "a privileged route"
+                "a privileged route".to_string()
+            } else if let Some(declared) = declared {
+                format!("declared public by `{declared}`, but it serves one record by its id")
             } else {
-                "not a public path"
+                "not a public path".to_string()
             };
             cx.report(
                 at(Finding::new(

@@ -125,7 +125,7 @@ impl Check for Rbac {
         nestjs::read(&facts, &names, &mut inventory);
         python::read(&facts, &mut inventory);
         django::read(&facts, &django, &mut inventory);
-        rails::read(&facts, &rack_attack(cx)?, &mut inventory);
+        rails::read(&facts, &names, &rack_attack(cx)?, &mut inventory);
         go::read(&facts, &mut inventory);
         let spring_security = !cx
             .search(
@@ -135,8 +135,21 @@ impl Check for Rbac {
             .hits
             .is_empty();
         spring::read(&facts, spring_security, &mut inventory);
-        inventory.routes.retain(|r| !ignored(&r.file));
-        inventory.dynamic.retain(|d| !ignored(&d.file));
+        // Routes in tests, docs and examples are not the application's
+        // (a test server, a sample app): set aside, counted in the log.
+        let declared = inventory.routes.len();
+        let production = |file: &str| !ignored(file) && cx.not_production(file).is_none();
+        inventory.routes.retain(|r| production(&r.file));
+        inventory.dynamic.retain(|d| production(&d.file));
+        if inventory.routes.len() < declared {
+            cx.log(
+                Level::Info,
+                &format!(
+                    "{} routes in tests, docs or examples set aside",
+                    declared - inventory.routes.len()
+                ),
+            );
+        }
         inventory
             .routes
             .sort_by(|a, b| (&a.file, a.line, &a.method).cmp(&(&b.file, b.line, &b.method)));
@@ -165,11 +178,25 @@ impl Check for Rbac {
                 .fingerprint(d.code.clone()),
             );
         }
+        for u in &inventory.unresolved {
+            cx.report(
+                Finding::new(
+                    &rules::ROUTE,
+                    format!("{} ({}): not followed, {}", u.route, u.framework, u.reason),
+                )
+                .at_line(u.file.clone(), u.line)
+                .fingerprint(format!("unresolved {}", u.route)),
+            );
+        }
+        coverage(cx, &inventory);
         role_model(cx, &inventory, &protections);
         unread_frameworks(cx, &inventory)?;
         partial_parses(cx, &answer, &inventory);
         hardening::run(cx, &facts)?;
-        if inventory.routes.is_empty() && inventory.dynamic.is_empty() {
+        if inventory.routes.is_empty()
+            && inventory.dynamic.is_empty()
+            && inventory.unresolved.is_empty()
+        {
             for rule in [
                 &rules::UNAUTHENTICATED,
                 &rules::UNPRIVILEGED_ADMIN,
@@ -266,6 +293,43 @@ fn rack_attack(cx: &Cx<'_>) -> Result<Vec<(String, Option<Vec<String>>)>> {
         .into_iter()
         .flat_map(|f| rails::rack_attack(&cx.read_utf8(f).unwrap_or_default()))
         .collect())
+}
+
+/// Route coverage, per framework read: under 90% of the declarations
+/// followed to a handler with known guards, the access-control item is
+/// decided on part of the application, and says so (a low finding: the
+/// item warns, never passes).
+fn coverage(cx: &mut Cx<'_>, inventory: &Inventory) {
+    for (framework, declared, resolved) in inventory.coverage() {
+        if declared == 0 || resolved * 10 >= declared * 9 {
+            continue;
+        }
+        let not_followed: Vec<String> = inventory
+            .unresolved
+            .iter()
+            .filter(|u| u.framework == framework)
+            .map(|u| format!("{}:{} {} ({})", u.file, u.line, u.route, u.reason))
+            .chain(
+                inventory
+                    .dynamic
+                    .iter()
+                    .filter(|d| d.framework == framework)
+                    .map(|d| format!("{}:{} {} (registered at run time)", d.file, d.line, d.code)),
+            )
+            .take(10)
+            .collect();
+        cx.report(
+            Finding::new(
+                &rules::NOT_ANALYSED,
+                format!(
+                    "{framework}: {resolved} of {declared} route declarations followed to a handler ({}%): access control is decided on {resolved} of {declared} routes",
+                    resolved * 100 / declared
+                ),
+            )
+            .evidence(not_followed.join("; "))
+            .fingerprint(format!("coverage {framework}")),
+        );
+    }
 }
 
 /// Signed-in users and not one role check anywhere.

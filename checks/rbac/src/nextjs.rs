@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::facts::{Facts, Shape};
+use crate::facts::{Facts, Shape, code_only};
 use crate::judge::{BODY_AUTH, BODY_ROLE};
 use crate::routes::{Inventory, Route};
 
@@ -77,6 +77,7 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
             if let Some(m) = middleware.as_ref().filter(|m| m.covers(&url)) {
                 guards.extend(m.guard(&url));
             }
+            guards.extend(wrapper(facts, path, text));
             out.routes.push(Route {
                 framework: "Next.js",
                 method,
@@ -93,6 +94,33 @@ pub fn read(facts: &Facts<'_>, out: &mut Inventory) {
         out.saw("Next.js");
     }
 }
+
+/// `export const POST = withAdmin(async (req) => ...)`: the handler is
+/// wrapped, and the wrapper is its guard. What it does is read from its
+/// definition when the repository has it (a session or token check, a role
+/// check), else judged by its name.
+fn wrapper(facts: &Facts<'_>, path: &str, export: &str) -> Option<String> {
+    let name = WRAPPED.captures(export)?.get(1)?.as_str();
+    let Some(def) = facts.function(name, path) else {
+        return Some(name.to_string());
+    };
+    let body = code_only(&def.node.text, false);
+    let auth =
+        BODY_AUTH.is_match(&body) || body.contains("authorization") || body.contains("Bearer");
+    let role = BODY_ROLE.is_match(&body);
+    // The kind of a guard is judged by its text: what the definition
+    // does is said in words the judge knows.
+    Some(match (auth, role) {
+        (true, true) => format!("{name} (its definition requires a session and a role)"),
+        (true, false) => format!("{name} (its definition requires a session or token)"),
+        _ => name.to_string(),
+    })
+}
+
+static WRAPPED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^export\s+const\s+\w+\s*(?::[^=]+)?=\s*([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\(")
+        .expect("valid")
+});
 
 fn under(url: &str, prefixes: &[String]) -> bool {
     prefixes

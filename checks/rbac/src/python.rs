@@ -63,6 +63,32 @@ fn depends(text: &str) -> Vec<String> {
         .collect()
 }
 
+static ANNOTATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\w\s*:\s*([A-Za-z_][\w.]*)\s*(?:[,=)]|$)").expect("valid"));
+
+/// The dependencies of a signature: `Depends(...)` written in it, and
+/// those of the `Annotated` aliases its parameters are typed with
+/// (`authz: AuthorizeAccountRead`, where `AuthorizeAccountRead =
+/// Annotated[Account, Depends(AccountPolicyGuard(...))]`).
+fn signature_depends(facts: &Facts<'_>, path: &str, signature: &str) -> Vec<String> {
+    let mut out = depends(signature);
+    for c in ANNOTATION.captures_iter(signature) {
+        let alias = c[1].rsplit('.').next().unwrap_or(&c[1]);
+        let Some(binding) = facts
+            .function(alias, path)
+            .filter(|b| b.shape == Shape::Binding && b.text("value").starts_with("Annotated["))
+        else {
+            continue;
+        };
+        out.extend(
+            depends(binding.text("value"))
+                .into_iter()
+                .map(|d| format!("{d} (through {alias})")),
+        );
+    }
+    out
+}
+
 /// The def line up to its body: where FastAPI parameters declare
 /// dependencies.
 fn signature(def: &str) -> &str {
@@ -249,7 +275,7 @@ fn routes_of(
                         .map(|(d, _)| d.trim_start_matches('@').to_string()),
                 );
                 let def = item.get("def").map_or("", |d| d.text.as_str());
-                guards.extend(depends(signature(def)));
+                guards.extend(signature_depends(facts, path, signature(def)));
                 for method in methods(&kind, &args) {
                     out.routes.push(Route {
                         framework,
@@ -280,7 +306,7 @@ fn routes_of(
                 let handler = function.map_or(String::new(), |f| f.node.text.clone());
                 let handler_at = function.map(|f| (f.path.to_string(), f.line()));
                 let mut guards = base.to_vec();
-                guards.extend(depends(signature(&handler)));
+                guards.extend(signature_depends(facts, path, signature(&handler)));
                 for method in methods("route", &args) {
                     out.routes.push(Route {
                         framework,

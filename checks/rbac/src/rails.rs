@@ -17,7 +17,7 @@ use regex::Regex;
 
 use crate::express::join;
 use crate::facts::{Facts, Item, Shape, split_args};
-use crate::routes::{Inventory, Route};
+use crate::routes::{GuardKind, GuardNames, Inventory, Route, Unresolved};
 
 /// Calls that only group routes, and how they change the scope.
 const FILTERS: &[&str] = &[
@@ -172,7 +172,12 @@ struct Declared {
     guards: Vec<String>,
 }
 
-pub fn read(facts: &Facts<'_>, rack_attack: &[(String, Option<Vec<String>>)], out: &mut Inventory) {
+pub fn read(
+    facts: &Facts<'_>,
+    names: &GuardNames,
+    rack_attack: &[(String, Option<Vec<String>>)],
+    out: &mut Inventory,
+) {
     let files: Vec<&str> = facts
         .paths()
         .filter(|p| {
@@ -215,8 +220,21 @@ pub fn read(facts: &Facts<'_>, rack_attack: &[(String, Option<Vec<String>>)], ou
             declare(call, &scope, path, &mut declared, out);
         }
     }
-    let controllers = Controllers::new(facts);
+    let controllers = Controllers::new(facts, names);
     for d in declared {
+        // Controllers Rails and Devise provide are not in the repository;
+        // any other missing controller leaves the route's guards unknown.
+        let provided = d.controller.starts_with("devise/") || d.controller.starts_with("rails/");
+        if !provided && controllers.file(&d.controller).is_none() {
+            out.unresolved.push(Unresolved {
+                framework: "Rails",
+                route: format!("{} {}", d.method, d.path),
+                reason: format!("no app/controllers/{}_controller.rb", d.controller),
+                file: d.file,
+                line: d.line,
+            });
+            continue;
+        }
         let (mut guards, handler, handler_at) = controllers.guards(&d.controller, &d.action);
         guards.splice(0..0, d.guards.iter().cloned());
         for (throttled, paths) in rack_attack {
@@ -373,6 +391,11 @@ fn declare(
                 inv.cannot_follow("Rails", file, call);
                 return;
             };
+            // A redirect has no handler to guard.
+            let to = arrow.or_else(|| option(&args, "to"));
+            if to.is_some_and(|t| t.starts_with("redirect")) {
+                return;
+            }
             let target = arrow
                 .and_then(name)
                 .or_else(|| option(&args, "to").and_then(name))
@@ -442,11 +465,15 @@ fn declare(
     }
 }
 
-/// Controller classes and their filters.
+/// Controller classes, the concerns they include, and their filters.
 struct Controllers<'f, 'a> {
     facts: &'f Facts<'a>,
+    names: &'f GuardNames,
     /// `admin/users` → `app/controllers/admin/users_controller.rb`.
     files: BTreeMap<String, &'a str>,
+    /// Modules by name (`Authentication`, `Admin::Authorization`, and
+    /// each by its last segment): the concerns `include` names.
+    modules: BTreeMap<&'a str, &'f Item<'a>>,
 }
 
 /// `Admin::BaseController` → `admin/base_controller`.
@@ -467,8 +494,15 @@ fn snake_path(class: &str) -> String {
         .join("/")
 }
 
+/// `inner` lies within `outer`'s text.
+fn within(inner: &Item<'_>, outer: &Item<'_>) -> bool {
+    inner.path == outer.path
+        && inner.start() > outer.start()
+        && inner.node.end_byte <= outer.node.end_byte
+}
+
 impl<'f, 'a> Controllers<'f, 'a> {
-    fn new(facts: &'f Facts<'a>) -> Self {
+    fn new(facts: &'f Facts<'a>, names: &'f GuardNames) -> Self {
         let files = facts
             .paths()
             .filter_map(|p| {
@@ -476,7 +510,19 @@ impl<'f, 'a> Controllers<'f, 'a> {
                 Some((rest.strip_suffix("_controller.rb")?.to_string(), p))
             })
             .collect();
-        Controllers { facts, files }
+        let mut modules = BTreeMap::new();
+        for m in facts.of(Shape::Module) {
+            let full = m.text("name");
+            let last = full.rsplit("::").next().unwrap_or(full);
+            modules.entry(full).or_insert(m);
+            modules.entry(last).or_insert(m);
+        }
+        Controllers {
+            facts,
+            names,
+            files,
+            modules,
+        }
     }
 
     /// The file of `admin/users` (`app/controllers/admin/users_controller.rb`).
@@ -510,7 +556,7 @@ impl<'f, 'a> Controllers<'f, 'a> {
                 handler = method.node.text.clone();
                 handler_at = Some((method.path.to_string(), method.line()));
             }
-            chain.push(filters(items, class));
+            chain.push(self.statements(class, &mut BTreeSet::new()));
             let parent = class.text("bases").trim();
             current = None;
             if !parent.starts_with("ActionController::") && !parent.is_empty() {
@@ -541,54 +587,133 @@ impl<'f, 'a> Controllers<'f, 'a> {
         // Ancestors first: each class's filters run after its parent's.
         let mut active: Vec<String> = Vec::new();
         for statements in chain.iter().rev() {
-            for (kind, names, only, except) in statements {
-                let applies = only.as_ref().is_none_or(|o| o.iter().any(|a| a == action))
-                    && !except.iter().any(|a| a == action);
+            for f in statements {
+                let applies = f
+                    .only
+                    .as_ref()
+                    .is_none_or(|o| o.iter().any(|a| a == action))
+                    && !f.except.iter().any(|a| a == action);
                 if !applies {
                     continue;
                 }
-                if SKIPS.contains(&kind.as_str()) {
-                    active.retain(|n| !names.contains(n));
+                if SKIPS.contains(&f.kind.as_str()) {
+                    let skipped: Vec<String> = active
+                        .iter()
+                        .filter(|n| f.names.contains(n))
+                        .cloned()
+                        .collect();
+                    active.retain(|n| !f.names.contains(n));
+                    // Skipping authentication declares the action public,
+                    // on the line that says so.
+                    for name in skipped {
+                        if matches!(self.names.kind(&name), GuardKind::Auth | GuardKind::Role) {
+                            active.push(format!(
+                                "skip_before_action :{name} ({}:{})",
+                                f.file, f.line
+                            ));
+                        }
+                    }
                 } else {
-                    active.extend(names.iter().cloned());
+                    active.extend(f.names.iter().cloned());
                 }
             }
         }
         (active, handler, handler_at)
     }
+
+    /// The filter statements of a class or module body, in order: its own,
+    /// those of the concerns it includes (where it includes them), and
+    /// those of the filter macros it calls (`skip_authentication only:
+    /// [:index]`, a method of a concern that calls `skip_before_action`).
+    /// Statements inside a method run only when it is called: not here.
+    fn statements(&self, body: &Item<'a>, seen: &mut BTreeSet<(&'a str, u32)>) -> Vec<Filter> {
+        let items = self.facts.in_file(body.path);
+        let defs: Vec<&Item<'a>> = items
+            .iter()
+            .filter(|i| i.shape == Shape::Function && within(i, body))
+            .collect();
+        let mut out = Vec::new();
+        for call in items
+            .iter()
+            .filter(|i| i.shape == Shape::Call && within(i, body))
+        {
+            if defs.iter().any(|d| within(call, d)) {
+                continue;
+            }
+            let method = call.text("method");
+            if FILTERS.contains(&method) || SKIPS.contains(&method) {
+                out.push(filter(call));
+            } else if method == "include" {
+                for arg in call.args() {
+                    let name = arg.trim().trim_start_matches("::");
+                    if let Some(m) = self.modules.get(name) {
+                        if seen.insert((m.path, m.start())) {
+                            out.extend(self.statements(m, seen));
+                        }
+                    }
+                }
+            } else if let Some(def) = self
+                .facts
+                .function(method, body.path)
+                .filter(|d| d.path.ends_with(".rb"))
+            {
+                // A macro forwards its options (`**options`) to the
+                // filters it declares without their own.
+                let outer = filter(call);
+                for mut f in self.statements_of_def(def) {
+                    if f.only.is_none() && f.except.is_empty() {
+                        f.only = outer.only.clone();
+                        f.except = outer.except.clone();
+                    }
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// The filter statements in a method's body (a filter macro).
+    fn statements_of_def(&self, def: &Item<'a>) -> Vec<Filter> {
+        self.facts
+            .in_file(def.path)
+            .iter()
+            .filter(|i| i.shape == Shape::Call && within(i, def))
+            .filter(|i| FILTERS.contains(&i.text("method")) || SKIPS.contains(&i.text("method")))
+            .map(filter)
+            .collect()
+    }
 }
 
-type Filter = (String, Vec<String>, Option<Vec<String>>, Vec<String>);
+/// A filter statement: `before_action :authenticate_user!, only: [:edit]`,
+/// and where it is written.
+struct Filter {
+    kind: String,
+    names: Vec<String>,
+    only: Option<Vec<String>>,
+    except: Vec<String>,
+    file: String,
+    line: u32,
+}
 
-/// The filter statements of a class body, in order.
-fn filters(items: &[Item<'_>], class: &Item<'_>) -> Vec<Filter> {
-    items
-        .iter()
-        .filter(|i| {
-            i.shape == Shape::Call
-                && i.start() > class.start()
-                && i.node.end_byte <= class.node.end_byte
-                && (FILTERS.contains(&i.text("method")) || SKIPS.contains(&i.text("method")))
-        })
-        .map(|i| {
-            let method = i.text("method");
-            let args = split_args(i.text("args"));
-            let names: Vec<String> = match method {
-                "http_basic_authenticate_with" | "rate_limit" => vec![method.to_string()],
-                _ => args
-                    .iter()
-                    .filter(|a| a.starts_with(':') && !a.contains("=>"))
-                    .filter_map(|a| name(a))
-                    .collect(),
-            };
-            (
-                method.to_string(),
-                names,
-                option(&args, "only").map(self::names),
-                option(&args, "except").map(self::names).unwrap_or_default(),
-            )
-        })
-        .collect()
+fn filter(call: &Item<'_>) -> Filter {
+    let method = call.text("method");
+    let args = call.args();
+    let names: Vec<String> = match method {
+        "http_basic_authenticate_with" | "rate_limit" => vec![method.to_string()],
+        _ => args
+            .iter()
+            .filter(|a| a.starts_with(':') && !a.contains("=>"))
+            .filter_map(|a| name(a))
+            .collect(),
+    };
+    Filter {
+        kind: method.to_string(),
+        names,
+        only: option(&args, "only").map(self::names),
+        except: option(&args, "except").map(self::names).unwrap_or_default(),
+        file: call.path.to_string(),
+        line: call.line(),
+    }
 }
 
 /// The public method `action` of a class (before `private`).

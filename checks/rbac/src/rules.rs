@@ -34,8 +34,12 @@ shipready_sdk::rule! {
     /// by design (health checks, sign-in, sign-up, password reset, public
     /// pages, `/api/public/...`, webhooks that verify their signature).
     /// Mutating methods and privileged paths are high severity, reads
-    /// medium. A route marked public (`@Public()`, `AllowAny`) is still
-    /// reported when its path is not one of those.
+    /// medium. A route the code declares public (`@Public()`, `AllowAny`,
+    /// `permitAll()`, `skip_before_action :authenticate_user!` or a
+    /// concern's macro that calls it) is listed as public with the line
+    /// that says so, unless it is privileged or serves one record by its
+    /// id (`/reports/:id`). Routes in tests, docs and examples are not the
+    /// application's and are left out.
     ///
     /// ## Why it matters
     /// Anyone on the internet can call it. A route declared above
@@ -50,6 +54,12 @@ shipready_sdk::rule! {
     /// - FastAPI: `@router.get("/{item_id}")` without `Depends(get_current_user)`
     /// - Django: `path("reports/", views.reports)` where the view has no `@login_required`
     /// - Rails: `resources :reports` whose controller has `skip_before_action :authenticate_user!, only: [:show]`
+    /// - Rails: a controller outside `ApplicationController` whose concerns authenticate no one
+    ///
+    /// Not a finding: a Rails action behind `before_action :authenticate_user!`
+    /// in a concern (`included do`) that `ApplicationController` includes;
+    /// `allow_guests only: [:pricing]` (a concern's macro around
+    /// `skip_before_action`) on a page without a record id.
     /// - gin: `reports := r.Group("/reports")` without `ensureLoggedIn()`
     /// - Spring: `.requestMatchers("/reports/**").permitAll()` on a report controller
     /// - Fastify: a route in a plugin registered before `addHook('onRequest', app.authenticate)`
@@ -301,8 +311,11 @@ shipready_sdk::rule! {
 shipready_sdk::rule! {
     /// ## What it checks
     /// Route files of a framework the check does not read yet (hapi,
-    /// Spring controllers in Kotlin), and route files that could not be
-    /// parsed cleanly.
+    /// Spring controllers in Kotlin), route files that could not be
+    /// parsed cleanly, and a framework whose route declarations were
+    /// followed to a handler with known guards for less than 90% of them
+    /// (the others are listed: a controller not in the repository, routes
+    /// registered at run time).
     ///
     /// ## Why it matters
     /// Routes the check cannot see are not known to be protected: the
@@ -312,6 +325,7 @@ shipready_sdk::rule! {
     /// - hapi: `server.route({ method: 'GET', path: '/admin/users', handler })`
     /// - Spring in Kotlin: `@RestController class AdminController`
     /// - Any: a routes file with syntax errors (its routes are read from the partial tree)
+    /// - Rails: `Rails: 212 of 280 route declarations followed to a handler (75%)`, most routes pointing at controllers of an engine
     ///
     /// ## How to fix
     /// Review those routes by hand; the finding names the files.

@@ -274,6 +274,8 @@ fn routes_registered_in_a_loop_cannot_be_verified_and_do_not_pass() {
     assert_eq!(
         findings(&outcome),
         vec![
+            // None of the declarations followed.
+            (String::new(), 0, "rbac/not-analysed".into()),
             ("app.js".into(), 4, "rbac/dynamic-route".into()),
             ("app.js".into(), 5, "rbac/dynamic-route".into()),
         ]
@@ -360,6 +362,8 @@ fn rails_nested_member_and_collection_routes_get_their_paths_and_filters() {
         findings(&outcome),
         vec![
             (String::new(), 0, "rbac/no-role-model".into()),
+            // 4 of the 5 declarations followed: under 90%.
+            (String::new(), 0, "rbac/not-analysed".into()),
             (
                 "config/routes.rb".into(),
                 3,
@@ -754,5 +758,57 @@ fn chi_routers_mounted_from_a_factory_get_the_mount_prefix_and_middleware() {
             "GET /admin/stats (chi): role-checked; guards: requireAuth, AdminOnly",
             "GET /orders (chi): open; no guard",
         ]
+    );
+}
+
+#[test]
+fn routes_in_tests_and_examples_are_not_the_applications() {
+    let app = "const express = require('express');\nconst app = express();\napp.post('/orders', (req, res) => res.json([]));\n";
+    let outcome = FakeRepo::new()
+        .file("server.js", app)
+        .file("test/server.test.js", app)
+        .file("src/orders.spec.js", app)
+        .file("examples/basic/app.js", app)
+        .run::<Rbac>()
+        .unwrap();
+    assert_eq!(
+        findings(&outcome),
+        vec![("server.js".into(), 3, "rbac/unauthenticated-route".into())]
+    );
+}
+
+#[test]
+fn rails_routes_to_controllers_not_in_the_repository_are_counted_not_judged() {
+    let outcome = FakeRepo::new()
+        .file(
+            "config/routes.rb",
+            "Rails.application.routes.draw do\n  get \"up\", to: \"rails/health#show\"\n  get \"old\", to: redirect(\"/new\")\n  resources :notes, only: [:index]\n  get \"billing\", to: \"billing#show\"\n  get \"engine\", to: \"engine/pages#show\"\nend\n",
+        )
+        .file(
+            "app/controllers/notes_controller.rb",
+            "class NotesController < ActionController::Base\n  before_action :authenticate_user!\n\n  def index; end\nend\n",
+        )
+        .run::<Rbac>()
+        .unwrap();
+    // Three declarations with a handler to judge (up, notes, and the two
+    // missing ones): 2 of 4 followed, under 90%; nothing reported as open.
+    let coverage: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rbac/not-analysed")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(coverage.len(), 1, "{coverage:?}");
+    assert!(
+        coverage[0].starts_with("Rails: 2 of 4 route declarations followed"),
+        "{}",
+        coverage[0]
+    );
+    assert!(
+        findings(&outcome)
+            .iter()
+            .all(|(_, _, rule)| rule == "rbac/not-analysed"),
+        "{:?}",
+        findings(&outcome)
     );
 }

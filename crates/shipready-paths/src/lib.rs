@@ -118,6 +118,8 @@ impl NotProduction {
 /// assert_eq!(not_production(".devcontainer/Dockerfile"), Some(NotProduction::Development));
 /// assert_eq!(not_production("apps/api/Dockerfile.dev"), Some(NotProduction::Development));
 /// assert_eq!(not_production("server/.env.testing"), Some(NotProduction::Test));
+/// assert_eq!(not_production("src/main/java/com/example/tracker/Api.java"), None);
+/// assert_eq!(not_production("src/main/java/org/springframework/samples/petclinic/Owner.java"), None);
 /// assert_eq!(not_production("Dockerfile"), None);
 /// assert_eq!(not_production("src/contest.py"), None);
 /// ```
@@ -198,7 +200,17 @@ pub fn not_production(path: &str) -> Option<NotProduction> {
     {
         return Some(NotProduction::Docs);
     }
-    if parts.iter().any(|p| EXAMPLE_DIRS.contains(p)) {
+    // Below a JVM source root the directories are a package name
+    // (`com/example/app`, `org/springframework/samples/petclinic`), not
+    // an examples folder.
+    let package_root = parts
+        .iter()
+        .position(|p| matches!(*p, "java" | "kotlin" | "scala" | "groovy"))
+        .map_or(parts.len(), |i| i + 1);
+    if parts[..package_root]
+        .iter()
+        .any(|p| EXAMPLE_DIRS.contains(p))
+    {
         return Some(NotProduction::Example);
     }
     None
