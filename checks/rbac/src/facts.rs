@@ -301,6 +301,14 @@ impl<'a> Item<'a> {
         &text[start..end]
     }
 
+    /// The item lies inside `outer` (a class body, a function), in the
+    /// same file.
+    pub fn within(&self, outer: &Item<'_>) -> bool {
+        self.path == outer.path
+            && self.start() > outer.start()
+            && self.node.end_byte <= outer.node.end_byte
+    }
+
     /// The arguments of a call, split at top-level commas.
     pub fn args(&self) -> Vec<&'a str> {
         split_args(self.text("args"))

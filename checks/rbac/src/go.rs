@@ -328,9 +328,7 @@ fn walk_function(
     let items: Vec<&Item<'_>> = facts
         .in_file(function.path)
         .iter()
-        .filter(|i| {
-            i.start() > function.item.start() && i.node.end_byte <= function.item.node.end_byte
-        })
+        .filter(|i| i.within(function.item))
         .collect();
     walk(
         facts,

@@ -78,11 +78,7 @@ pub fn read(facts: &Facts<'_>, names: &GuardNames, out: &mut Inventory) {
             let prefix = controller_path(controller);
             let members: Vec<&Item<'_>> = items
                 .iter()
-                .filter(|i| {
-                    i.shape == Shape::Method
-                        && i.start() >= class.start()
-                        && i.node.end_byte <= class.node.end_byte
-                })
+                .filter(|i| i.shape == Shape::Method && i.within(class))
                 .collect();
             let mut from = name_start;
             for method in members {

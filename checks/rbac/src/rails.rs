@@ -494,13 +494,6 @@ fn snake_path(class: &str) -> String {
         .join("/")
 }
 
-/// `inner` lies within `outer`'s text.
-fn within(inner: &Item<'_>, outer: &Item<'_>) -> bool {
-    inner.path == outer.path
-        && inner.start() > outer.start()
-        && inner.node.end_byte <= outer.node.end_byte
-}
-
 impl<'f, 'a> Controllers<'f, 'a> {
     fn new(facts: &'f Facts<'a>, names: &'f GuardNames) -> Self {
         let files = facts
@@ -630,14 +623,14 @@ impl<'f, 'a> Controllers<'f, 'a> {
         let items = self.facts.in_file(body.path);
         let defs: Vec<&Item<'a>> = items
             .iter()
-            .filter(|i| i.shape == Shape::Function && within(i, body))
+            .filter(|i| i.shape == Shape::Function && i.within(body))
             .collect();
         let mut out = Vec::new();
         for call in items
             .iter()
-            .filter(|i| i.shape == Shape::Call && within(i, body))
+            .filter(|i| i.shape == Shape::Call && i.within(body))
         {
-            if defs.iter().any(|d| within(call, d)) {
+            if defs.iter().any(|d| call.within(d)) {
                 continue;
             }
             let method = call.text("method");
@@ -677,7 +670,7 @@ impl<'f, 'a> Controllers<'f, 'a> {
         self.facts
             .in_file(def.path)
             .iter()
-            .filter(|i| i.shape == Shape::Call && within(i, def))
+            .filter(|i| i.shape == Shape::Call && i.within(def))
             .filter(|i| FILTERS.contains(&i.text("method")) || SKIPS.contains(&i.text("method")))
             .map(filter)
             .collect()

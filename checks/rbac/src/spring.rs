@@ -184,11 +184,10 @@ pub fn read(facts: &Facts<'_>, security_on_classpath: bool, out: &mut Inventory)
                 .map(|i| mapped_paths(&annotation_args(&class_mods[i..])))
                 .unwrap_or_else(|| vec![String::new()]);
             let class_guards = annotation_guards(class_mods);
-            for method in items.iter().filter(|i| {
-                i.shape == Shape::Method
-                    && i.start() > class.start()
-                    && i.node.end_byte <= class.node.end_byte
-            }) {
+            for method in items
+                .iter()
+                .filter(|i| i.shape == Shape::Method && i.within(class))
+            {
                 route(
                     method,
                     path,
